@@ -1,0 +1,78 @@
+"""Plain data the core, the flow and the message builders share; no I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class SkipReason(StrEnum):
+    UNKNOWN = "unknown"  # no such server in this project
+    STOPPED = "stopped"  # already SHUTOFF
+    STOPPING = "stopping"  # task_state powering-off
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A server the request will stop, as the preview showed it."""
+
+    id: str
+    name: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An id left out of the stop, and why."""
+
+    id: str
+    reason: SkipReason
+    name: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What a stop request would do, shown to the requester before they confirm."""
+
+    request_id: str
+    user_id: str
+    targets: tuple[Target, ...]
+    skipped: tuple[Skipped, ...]
+    soft: bool
+    reason: str | None
+    expires_at: datetime
+    simulated: bool = False
+
+
+class Outcome(StrEnum):
+    STOPPED = "stopped"
+    FAILED = "failed"
+    PENDING = "pending"  # the job is still working on it
+    UNKNOWN = "unknown"  # the job ended without saying anything about this server
+
+
+@dataclass(frozen=True, slots=True)
+class ServerResult:
+    """One server's fate in a stop job."""
+
+    server_id: str
+    name: str
+    outcome: Outcome
+    job_id: str | None = None
+    error_code: str | None = None
+    fail_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSummary:
+    """Who asked for what: enough to write the thread root and the final report."""
+
+    request_id: str
+    user_id: str
+    total: int
+    soft: bool
+    reason: str | None
+    job_ids: tuple[str, ...] = ()
+    simulated: bool = False

@@ -1,0 +1,38 @@
+"""Opening the database: SQLite (WAL, busy timeout) by default, PostgreSQL for several replicas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.store.schema import metadata
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers run beside the one writer; busy_timeout makes a contended write wait, not fail.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+async def create_schema(engine: AsyncEngine) -> None:
+    """Create missing tables (idempotent; safe when several replicas start at once)."""
+    async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Serialise concurrent CREATE TABLEs from replicas starting together.
+            await conn.execute(sa.text("SELECT pg_advisory_xact_lock(7317001)"))
+        await conn.run_sync(metadata.create_all)

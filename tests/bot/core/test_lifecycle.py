@@ -1,0 +1,57 @@
+"""The request and chunk life cycles."""
+
+from __future__ import annotations
+
+from bot.core.lifecycle import (
+    CHUNK_TRANSITIONS,
+    TRANSITIONS,
+    ChunkState,
+    RequestState,
+    chunk_sources_of,
+    chunks,
+    sources_of,
+)
+
+
+def test_confirm_only_from_previewed() -> None:
+    """Only a previewed request can be confirmed, cancelled or expire."""
+    assert sources_of(RequestState.CONFIRMED) == {RequestState.PREVIEWED}
+    assert sources_of(RequestState.CANCELLED) == {RequestState.PREVIEWED}
+    assert sources_of(RequestState.EXPIRED) == {RequestState.PREVIEWED}
+
+
+def test_final_states_have_no_exit() -> None:
+    """Cancelled, expired, finished and timed-out requests never move again."""
+    for state in (
+        RequestState.CANCELLED,
+        RequestState.EXPIRED,
+        RequestState.FINISHED,
+        RequestState.TIMED_OUT,
+    ):
+        assert TRANSITIONS[state] == frozenset()
+
+
+def test_every_state_has_a_rule() -> None:
+    """Each state of both machines is listed, so no move is decided by omission."""
+    assert set(TRANSITIONS) == set(RequestState)
+    assert set(CHUNK_TRANSITIONS) == set(ChunkState)
+
+
+def test_chunk_sent_at_most_once() -> None:
+    """Only a pending chunk can be claimed for sending; nothing leads back to pending."""
+    assert chunk_sources_of(ChunkState.SUBMITTING) == {ChunkState.PENDING}
+    assert chunk_sources_of(ChunkState.PENDING) == frozenset()
+
+
+def test_chunks_of_1500() -> None:
+    """1500 servers make two calls: 1000 and 500, in order."""
+    ids = [str(i) for i in range(1500)]
+    parts = chunks(ids)
+    assert [len(p) for p in parts] == [1000, 500]
+    assert parts[0] + parts[1] == ids
+
+
+def test_chunks_exact_and_empty() -> None:
+    """1000 servers make one call; none make none."""
+    assert len(chunks([str(i) for i in range(1000)])) == 1
+    assert chunks([]) == []
