@@ -1,0 +1,364 @@
+"""The async Huawei Cloud BMS client: the only code in the bot that knows httpx.
+
+One long-lived ``httpx.AsyncClient`` with explicit timeouts, an injectable transport, and auth as an
+``httpx.Auth`` (``bot.bms.signing.AkSkAuth`` or ``bot.bms.token_auth.IamTokenAuth``). Every failure
+leaves as a ``bot.bms.errors`` exception, never an httpx one:
+
+    what came back                               raised
+    401, or APIGW.0301 with any status           CloudAuthError
+    404 APIGW.0101 (no such API: wrong endpoint) CloudRejected (config error, not a missing server)
+    other 404, or BMS.0040                       CloudNotFound
+    429, APIGW.0308 or BMS.0212                  CloudThrottled (``retry_after`` from Retry-After)
+    503 with Retry-After                         CloudUnavailable(maybe_sent=False): refused unread
+    other 5xx                                    CloudUnavailable(maybe_sent=True)
+    any other 4xx                                CloudRejected
+    2xx without the JSON object expected         CloudUnavailable(maybe_sent=True)
+    ConnectError, ConnectTimeout, PoolTimeout    CloudUnavailable(maybe_sent=False): never sent
+    other httpx errors (read timeout, protocol)  CloudUnavailable(maybe_sent=True)
+
+Code, message and request id come from either error body: BMS ``{"error": {"code", "message"}}``
+or the API gateway's flat ``{"error_code", "error_msg", "request_id"}``; the request id otherwise
+from the ``X-Request-Id`` header; a body that is not JSON gives its first line as the message.
+
+Retries (``bot.retry``): GETs retry throttling and unavailability. The stop POST retries only what
+cannot have been submitted: throttling, a 503 with Retry-After, and failures to connect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypedDict
+from urllib.parse import quote
+
+import httpx
+
+from bot.bms.errors import (
+    CloudAuthError,
+    CloudError,
+    CloudNotFound,
+    CloudRejected,
+    CloudThrottled,
+    CloudUnavailable,
+)
+from bot.bms.models import Job, Server, parse_job, parse_server
+from bot.retry import RetryDecision, RetryPolicy, retry_call
+
+logger = logging.getLogger("bot.bms.client")
+
+MAX_STOP_BATCH = 1000  # servers per os-stop call (BMS.0205 beyond)
+MAX_PAGE = 1000  # the list API's largest limit
+FEW_IDS = 5  # up to this many ids, single GETs are cheaper than paging the whole project
+GET_CONCURRENCY = 5
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_THROTTLE_CODES = frozenset({"APIGW.0308", "BMS.0212"})
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorDetails:
+    """What Huawei said about a failed call."""
+
+    code: str | None
+    message: str
+    request_id: str | None
+
+
+class _ErrorFields(TypedDict):
+    code: str | None
+    http_status: int | None
+    request_id: str | None
+
+
+class _RefusedForNow(CloudUnavailable):
+    """A 503 with Retry-After: refused before processing, so even the stop POST may be retried."""
+
+    def __init__(self, message: str, *, retry_after: float, **kw: object) -> None:
+        super().__init__(message, maybe_sent=False, **kw)
+        self.retry_after = retry_after
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
+        return None
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def error_details(response: httpx.Response) -> ErrorDetails:
+    """Code, message and request id from either error body shape, the headers, or plain text."""
+    body = _json_or_none(response)
+    fields: dict[str, Any] = body if isinstance(body, dict) else {}
+    nested = fields.get("error")
+    if isinstance(nested, dict):
+        code, message = nested.get("code"), nested.get("message")
+    else:
+        code, message = fields.get("error_code"), fields.get("error_msg")
+    text = response.text.strip() if body is None else ""
+    fallback = text.splitlines()[0][:200] if text else ""
+    fallback = fallback or f"HTTP {response.status_code} {response.reason_phrase}".strip()
+    request_id = fields.get("request_id") or response.headers.get("X-Request-Id")
+    return ErrorDetails(_text(code), _text(message) or fallback, _text(request_id))
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds from now (seconds or an HTTP date); None if absent or junk."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def error_for_response(response: httpx.Response) -> CloudError:
+    """Map a non-2xx answer to the exception tree (see the module docstring)."""
+    details = error_details(response)
+    status, code, message = response.status_code, details.code, details.message
+    kw = _ErrorFields(code=code, http_status=status, request_id=details.request_id)
+    hint = retry_after_seconds(response)
+    if status == 429 or code in _THROTTLE_CODES:
+        return CloudThrottled(message, retry_after=hint, **kw)
+    if status == 503 and hint is not None:
+        return _RefusedForNow(message, retry_after=hint, **kw)
+    if code == "APIGW.0101":
+        message += " (is the BMS endpoint right?)"
+    return _error_class(status, code)(message, **kw)
+
+
+def _error_class(status: int, code: str | None) -> type[CloudError]:
+    if status == 401 or code == "APIGW.0301":
+        return CloudAuthError
+    if (status == 404 and code != "APIGW.0101") or code == "BMS.0040":
+        return CloudNotFound
+    return CloudUnavailable if status >= 500 else CloudRejected  # maybe_sent defaults to True
+
+
+def error_for_transport(exc: httpx.HTTPError) -> CloudUnavailable:
+    """Map an httpx failure: only a failed connect proves the request was never sent."""
+    never_sent = isinstance(exc, _NEVER_SENT)
+    what = "could not reach" if never_sent else "no complete answer from"
+    return CloudUnavailable(
+        f"{what} Huawei Cloud ({type(exc).__name__})", maybe_sent=not never_sent
+    )
+
+
+def _hint(exc: Exception) -> float | None:
+    hint = getattr(exc, "retry_after", None)
+    return hint if isinstance(hint, float) else None
+
+
+def retry_read(exc: Exception) -> RetryDecision:
+    """GETs change nothing, so retry throttling and any unavailability."""
+    if isinstance(exc, CloudThrottled | CloudUnavailable):
+        return _hint(exc)
+    return False
+
+
+def retry_submit(exc: Exception) -> RetryDecision:
+    """Retry a POST only when it cannot have been submitted: a second stop must never go out."""
+    unsent = isinstance(exc, CloudUnavailable) and not exc.maybe_sent
+    return _hint(exc) if unsent or isinstance(exc, CloudThrottled) else False
+
+
+class BmsClient:
+    """Lists, looks up and stops servers of one project, and reads job status."""
+
+    def __init__(self, http: httpx.AsyncClient, project_id: str, retry: RetryPolicy) -> None:
+        self._http = http
+        self._prefix = f"/v1/{quote(project_id, safe='')}"
+        self._retry = retry
+
+    @classmethod
+    def create(
+        cls,
+        base_url: str,
+        project_id: str,
+        auth: httpx.Auth,
+        *,
+        timeout: float = 15.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> BmsClient:
+        """Build the client and its one ``httpx.AsyncClient``; close it with ``aclose()``."""
+        http = httpx.AsyncClient(
+            base_url=base_url,
+            auth=auth,
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"Accept": "application/json"},
+            follow_redirects=False,
+        )
+        return cls(http, project_id, retry or RetryPolicy())
+
+    async def list_servers(
+        self,
+        *,
+        page: int = 1,
+        limit: int = MAX_PAGE,
+        name: str | None = None,
+        status: str | None = None,
+    ) -> tuple[int, list[Server]]:
+        """One page of servers and the total count; ``page`` is the API's 1-based ``offset``."""
+        if page < 1 or not 1 <= limit <= MAX_PAGE:
+            raise ValueError(f"page must be >= 1 and limit 1..{MAX_PAGE}")
+        params: dict[str, str | int] = {"offset": page, "limit": limit}
+        params |= {k: v for k, v in (("name", name), ("status", status)) if v is not None}
+        body = await self._read(f"{self._prefix}/baremetalservers/detail", params)
+        raw = body.get("servers")
+        if not isinstance(raw, list):
+            raise CloudUnavailable("the server list came back without servers", http_status=200)
+        servers = [parse_server(s) for s in raw if isinstance(s, dict) and s.get("id")]
+        count = body.get("count")
+        return (count if isinstance(count, int) else len(servers)), servers
+
+    async def get_server(self, server_id: str) -> Server | None:
+        """The server, or None if this project has no such server (404 or 400 BMS.0040)."""
+        if not _SAFE_ID.fullmatch(server_id):
+            return None  # cannot be a server id, and must not reach a URL path
+        try:
+            body = await self._read(f"{self._prefix}/baremetalservers/{server_id}")
+        except CloudNotFound:
+            return None
+        raw = body.get("server")
+        if not isinstance(raw, dict) or not raw.get("id"):
+            raise CloudUnavailable("the server came back without an id", http_status=200)
+        return parse_server(raw)
+
+    async def find_servers(self, ids: Sequence[str]) -> dict[str, Server]:
+        """The servers among ``ids`` that exist, keyed by the id asked for; unknown ids absent."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        if len(wanted) <= FEW_IDS:
+            return await self._get_each(wanted)
+        return await self._scan_for(set(wanted))
+
+    async def _get_each(self, ids: list[str]) -> dict[str, Server]:
+        gate = asyncio.Semaphore(GET_CONCURRENCY)
+
+        async def one(server_id: str) -> Server | None:
+            async with gate:
+                return await self.get_server(server_id)
+
+        # return_exceptions: every GET finishes (none is left running), then the first error wins.
+        results = await asyncio.gather(*(one(i) for i in ids), return_exceptions=True)
+        found: dict[str, Server] = {}
+        for server_id, result in zip(ids, results, strict=True):
+            if isinstance(result, BaseException):
+                raise result
+            if result is not None:
+                found[server_id] = result
+        return found
+
+    async def _scan_for(self, wanted: set[str]) -> dict[str, Server]:
+        found: dict[str, Server] = {}
+        seen: set[str] = set()
+        page = 1
+        while True:
+            _, servers = await self.list_servers(page=page, limit=MAX_PAGE)
+            new = {s.id for s in servers} - seen
+            seen |= new
+            found |= {s.id: s for s in servers if s.id in wanted}
+            # A page with nothing new means the API ignored offset: stop rather than loop forever.
+            if wanted <= found.keys() or len(servers) < MAX_PAGE or not new:
+                return found
+            page += 1
+
+    async def stop_servers(self, ids: Sequence[str], *, soft: bool = False) -> str:
+        """Submit one ``os-stop`` job for 1..1000 servers and return its job id."""
+        unique = list(dict.fromkeys(ids))
+        if not 1 <= len(unique) <= MAX_STOP_BATCH:
+            raise ValueError(f"stop takes 1 to {MAX_STOP_BATCH} servers a call, got {len(unique)}")
+        payload = {
+            "os-stop": {"type": "SOFT" if soft else "HARD", "servers": [{"id": i} for i in unique]}
+        }
+        path = f"{self._prefix}/baremetalservers/action"
+        body = await retry_call(
+            lambda: self._call("POST", path, json=payload),
+            self._retry,
+            retry_submit,
+            operation=f"POST {path}",
+        )
+        job_id = body.get("job_id")
+        if not isinstance(job_id, str) or not job_id:
+            raise CloudUnavailable("the stop was accepted without a job id", http_status=200)
+        return job_id
+
+    async def get_job(self, job_id: str) -> Job:
+        """The job's status and sub-jobs."""
+        if not _SAFE_ID.fullmatch(job_id):
+            raise ValueError(f"not a job id: {job_id!r}")
+        return parse_job(await self._read(f"{self._prefix}/jobs/{job_id}"))
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _read(self, path: str, params: dict[str, str | int] | None = None) -> dict[str, Any]:
+        return await retry_call(
+            lambda: self._call("GET", path, params=params),
+            self._retry,
+            retry_read,
+            operation=f"GET {path}",
+        )
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str | int] | None = None,
+        json: Any = None,
+    ) -> dict[str, Any]:
+        """One exchange, logged; a JSON object back, or the mapped exception."""
+        started = time.perf_counter()
+        try:
+            response = await self._http.request(method, path, params=params, json=json)
+        except httpx.HTTPError as exc:
+            _log(logging.WARNING, started, method, path, error=type(exc).__name__)
+            raise error_for_transport(exc) from exc
+        if not response.is_success:
+            error = error_for_response(response)
+            _log(logging.WARNING, started, method, path, status=response.status_code, error=error)
+            raise error
+        request_id = response.headers.get("X-Request-Id")
+        level = logging.DEBUG if method == "GET" else logging.INFO
+        _log(level, started, method, path, status=response.status_code, request_id=request_id)
+        body = _json_or_none(response)
+        if not isinstance(body, dict):
+            raise CloudUnavailable(
+                "Huawei Cloud answered without a JSON object",
+                http_status=response.status_code,
+                request_id=request_id,
+            )
+        return body
+
+
+def _log(level: int, started: float, method: str, path: str, **fields: object) -> None:
+    """One structured line per call; only method, path and Huawei's answer, never headers."""
+    error = fields.pop("error", None)
+    if isinstance(error, CloudError):
+        fields |= {"request_id": error.request_id, "error": error.code or type(error).__name__}
+    elif error is not None:
+        fields["error"] = error
+    duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    extra = {"method": method, "path": path, "duration_ms": duration_ms} | fields
+    logger.log(level, "%s %s -> %s", method, path, fields.get("status") or error, extra=extra)
