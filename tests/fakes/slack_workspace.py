@@ -1,0 +1,243 @@
+"""The fake workspace's state and the Web API methods that read or change it.
+
+Methods take the decoded request arguments and return the JSON answer, or raise `SlackError` with
+the error code real Slack uses. Membership rules follow Slack: posting needs the bot in the
+channel, except public channels when the app has `chat:write.public`; a private channel the bot is
+not in does not exist as far as the bot can tell (`channel_not_found`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tests.fakes.slack_limits import check_message, truncate_text
+from tests.fakes.slack_records import Ephemeral, PostedMessage
+
+DEFAULT_SCOPES = (
+    "chat:write",
+    "commands",
+    "app_mentions:read",
+    "users:read",
+    "channels:read",
+    "groups:read",
+)
+# Users that tests/fakes/slack_requests.py puts in payloads by default.
+DEFAULT_USERS = {"U2147483697": "alice", "U2147483698": "bob"}
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class SlackError(Exception):
+    """An `ok: false` answer: Slack's error code, HTTP status, headers and extra body fields."""
+
+    def __init__(
+        self,
+        error: str,
+        *,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        messages: Iterable[str] = (),
+        **extra: Any,
+    ) -> None:
+        super().__init__(error)
+        self.error, self.status = error, status
+        self.headers = dict(headers or {})
+        self.body: dict[str, Any] = {"ok": False, "error": error, **extra}
+        if messages := list(messages):
+            self.body["response_metadata"] = {"messages": messages}
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: str
+    name: str
+    member: bool
+    private: bool
+    users: frozenset[str] | None  # None: every user is in the channel
+
+
+def flag(value: object) -> bool:
+    """Slack's reading of a boolean argument sent as JSON or as a form field."""
+    if isinstance(value, str):
+        return value.lower() in ("1", "true")
+    return bool(value)
+
+
+class Workspace:
+    """Channels, users and messages of one team, plus the methods working on them."""
+
+    def __init__(
+        self, *, team_id: str, bot_user_id: str, bot_id: str, scopes: Iterable[str], ts_base: int
+    ) -> None:
+        self.team_id, self.bot_user_id, self.bot_id = team_id, bot_user_id, bot_id
+        self.scopes = frozenset(scopes)
+        self.channels: dict[str, Channel] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.messages: dict[tuple[str, str], PostedMessage] = {}
+        self.deleted: list[PostedMessage] = []
+        self.ephemerals: list[Ephemeral] = []
+        self._ts_counter = itertools.count(1)
+        self._ts_base = ts_base
+        self.add_user(bot_user_id, name="bms-bot", is_bot=True)
+        for user_id, name in DEFAULT_USERS.items():
+            self.add_user(user_id, name=name)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "auth.test": self.auth_test,
+            "chat.postMessage": self.chat_post_message,
+            "chat.update": self.chat_update,
+            "chat.postEphemeral": self.chat_post_ephemeral,
+            "users.info": self.users_info,
+            "conversations.info": self.conversations_info,
+        }
+
+    def add_user(self, user_id: str, *, name: str, tz: str = "UTC", is_bot: bool = False) -> None:
+        profile = {"real_name": name.title(), "display_name": name}
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "real_name": name.title(),
+            "deleted": False,
+            "tz": tz,
+            "tz_offset": 0,
+            "is_bot": is_bot,
+            "profile": profile,
+        }
+
+    def mint_ts(self) -> str:
+        """Unique, increasing message timestamps like "1764255600.000100"."""
+        n = next(self._ts_counter)
+        return f"{self._ts_base + n // 10_000}.{(n % 10_000) * 100:06d}"
+
+    def auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://acme.slack.com/",
+            "team": "Acme",
+            "user": "bms-bot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._postable_channel(args)
+        text, blocks, warning = self._content(args)
+        thread_ts = self._thread_parent(channel.id, args.get("thread_ts"))
+        message = PostedMessage(
+            channel=channel.id,
+            ts=self.mint_ts(),
+            text=text,
+            blocks=blocks or [],
+            user=self.bot_user_id,
+            bot_id=self.bot_id,
+            thread_ts=thread_ts,
+            reply_broadcast=flag(args.get("reply_broadcast")),
+        )
+        self.messages[(channel.id, message.ts)] = message
+        answer = {"ok": True, "channel": channel.id, "ts": message.ts}
+        return _with_warning(answer | {"message": self._wire(message)}, warning)
+
+    def chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._need("chat:write")
+        channel = self._visible_channel(args.get("channel"))
+        message = self.messages.get((channel.id, str(args.get("ts") or "")))
+        if message is None:
+            raise SlackError("message_not_found")
+        if message.bot_id != self.bot_id:
+            raise SlackError("cant_update_message")
+        # Slack keeps the previous blocks when `blocks` is omitted; [] removes them.
+        if "blocks" not in args:
+            args = args | {"blocks": message.blocks}
+        text, blocks, warning = self._content(args)
+        message.edit(text, blocks or [])
+        answer = {"ok": True, "channel": channel.id, "ts": message.ts, "text": text}
+        return _with_warning(answer | {"message": self._wire(message)}, warning)
+
+    def chat_post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._postable_channel(args)
+        user = args.get("user")
+        if not isinstance(user, str) or user not in self.users:
+            raise SlackError("user_not_found")
+        if channel.users is not None and user not in channel.users:
+            raise SlackError("user_not_in_channel")
+        text, blocks, warning = self._content(args)
+        ts = self.mint_ts()
+        thread_ts = args.get("thread_ts")
+        self.ephemerals.append(Ephemeral(channel.id, user, ts, text, blocks or [], thread_ts))
+        return _with_warning({"ok": True, "message_ts": ts}, warning)
+
+    def users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._need("users:read")
+        user = self.users.get(str(args.get("user") or ""))
+        if user is None:
+            raise SlackError("user_not_found")
+        return {"ok": True, "user": user}
+
+    def conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._visible_channel(args.get("channel"))
+        self._need("groups:read" if channel.private else "channels:read")
+        info = {
+            "id": channel.id,
+            "name": channel.name,
+            "is_channel": not channel.private,
+            "is_group": False,
+            "is_im": False,
+            "is_private": channel.private,
+            "is_archived": False,
+            "is_member": channel.member,
+        }
+        return {"ok": True, "channel": info}
+
+    def _need(self, scope: str) -> None:
+        if scope not in self.scopes:
+            provided = ",".join(sorted(self.scopes))
+            raise SlackError("missing_scope", needed=scope, provided=provided)
+
+    def _visible_channel(self, channel_id: object) -> Channel:
+        channel = self.channels.get(channel_id) if isinstance(channel_id, str) else None
+        if channel is None or (channel.private and not channel.member):
+            raise SlackError("channel_not_found")
+        return channel
+
+    def _postable_channel(self, args: dict[str, Any]) -> Channel:
+        self._need("chat:write")
+        channel = self._visible_channel(args.get("channel"))
+        if not channel.member and "chat:write.public" not in self.scopes:
+            raise SlackError("not_in_channel")
+        return channel
+
+    def _content(self, args: dict[str, Any]) -> tuple[str, list[dict[str, Any]] | None, bool]:
+        """Validated (text, blocks, truncated) of a message, or SlackError as Slack would answer."""
+        text, blocks = args.get("text"), args.get("blocks")
+        problem = check_message(text, blocks)
+        if problem is not None:
+            raise SlackError(problem.error, messages=problem.messages)
+        cut, truncated = truncate_text(str(text))
+        return cut, blocks, truncated
+
+    def _thread_parent(self, channel_id: str, thread_ts: object) -> str | None:
+        """Slack threads a reply-to-a-reply under the parent; unknown parents are taken as given
+        because the parent may be a user's message the fake never saw."""
+        if not thread_ts:
+            return None
+        parent = self.messages.get((channel_id, str(thread_ts)))
+        if parent is not None and parent.thread_ts:
+            return parent.thread_ts
+        return str(thread_ts)
+
+    def _wire(self, message: PostedMessage) -> dict[str, Any]:
+        return message.to_payload() | {"team": self.team_id, "app_id": "A123456"}
+
+
+def _with_warning(answer: dict[str, Any], truncated: bool) -> dict[str, Any]:
+    if not truncated:
+        return answer
+    metadata = {"warnings": ["message_truncated"]}
+    return answer | {"warning": "message_truncated", "response_metadata": metadata}
