@@ -31,7 +31,9 @@ def job(status: str, subs: list[dict], **top: str | None) -> dict:
 
 def test_running_job_mixes_done_and_pending() -> None:
     """While running, finished sub-jobs count and the rest are pending."""
-    v = verdicts_from_job([A, B, C], parse_job(job("RUNNING", [sub(A, "SUCCESS"), sub(B, "RUNNING")])))
+    v = verdicts_from_job(
+        [A, B, C], parse_job(job("RUNNING", [sub(A, "SUCCESS"), sub(B, "RUNNING")]))
+    )
     assert [v[x].outcome for x in (A, B, C)] == [Outcome.STOPPED, Outcome.PENDING, Outcome.PENDING]
     assert count_settled(v) == (1, 0)
 
@@ -47,8 +49,13 @@ def test_partial_failure_reported_per_server() -> None:
 
 def test_failed_job_without_sub_jobs_fails_everyone() -> None:
     """A job that failed before creating sub-jobs fails every server with its reason."""
-    payload = {"status": "FAIL", "job_id": "j", "entities": {}, "error_code": "BMS.9999",
-               "fail_reason": "boom"}
+    payload = {
+        "status": "FAIL",
+        "job_id": "j",
+        "entities": {},
+        "error_code": "BMS.9999",
+        "fail_reason": "boom",
+    }
     v = verdicts_from_job([A, B], parse_job(payload))
     assert all(x.outcome is Outcome.FAILED and x.error_code == "BMS.9999" for x in v.values())
 
@@ -67,5 +74,7 @@ def test_init_job_with_empty_entities() -> None:
 
 def test_encode_decode_round_trip() -> None:
     """Verdicts survive the JSON form used by the store."""
-    v = verdicts_from_job([A, B], parse_job(job("FAIL", [sub(A, "SUCCESS"), sub(B, "FAIL", "X", "y")])))
+    v = verdicts_from_job(
+        [A, B], parse_job(job("FAIL", [sub(A, "SUCCESS"), sub(B, "FAIL", "X", "y")]))
+    )
     assert decode(encode(v)) == v

@@ -1,0 +1,41 @@
+"""How to use the bot: usage, examples, and what happens between preview and thread."""
+
+from __future__ import annotations
+
+from bot.blocks.message import Message, build, header, section
+from bot.blocks.text import code, escape
+from bot.core.parser import EXAMPLE_ID, USAGE
+
+_EXAMPLES = (
+    "*Examples*",
+    f"• `/bms stop {EXAMPLE_ID}`",
+    f"• `/bms stop {EXAMPLE_ID}, 726fb98f-46ca-475e-917e-2563e5a8cd20 reason: disk alarm INC-42`",
+    f"• `/bms stop {EXAMPLE_ID} --soft`",
+    "• `/bms status 2c9eb2c5544cbf6101544f0602af2b4f`",
+)
+_STEPS = (
+    "*What happens*\n"
+    "1. You get a private preview: which servers will stop, which are skipped and why.\n"
+    "2. Nothing stops until you click *Stop* (only you can, for 10 minutes or so).\n"
+    "3. The bot posts in the channel and reports progress and every server's result in a thread."
+)
+_DETAILS = (
+    "*Good to know*\n"
+    "• Ids are server UUIDs; separate them with spaces, commas or new lines (up to 5,000).\n"
+    "• `reason:` takes the rest of the line (500 characters at most).\n"
+    "• Huawei Cloud performs every stop as a forced (HARD) power-off, even with `--soft`.\n"
+    "• Slash commands cannot run inside threads: mention the bot there instead, e.g. "
+    f"`@bms-bot stop {EXAMPLE_ID}`."
+)
+
+
+def help_message(simulated: bool = False) -> Message:
+    """Usage, examples, and what happens between preview and thread."""
+    blocks = [
+        header("Stop Huawei Cloud bare metal servers"),
+        section(f"*Usage*\n{code(USAGE, 200)}"),
+        section("\n".join(_EXAMPLES)),
+        section(_STEPS),
+        section(_DETAILS),
+    ]
+    return build(f"Usage: {escape(USAGE)}", blocks, simulated=simulated)

@@ -1,0 +1,160 @@
+"""Short notices: acknowledgements, button outcomes, and errors said where the person is.
+
+Every notice that can follow a failure says whether anything was stopped, because that is the first
+thing an on-call engineer needs to know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.blocks.message import Message, build, context, fit_lines, section
+from bot.blocks.text import channel_link, code, inline, plural, user_mention
+from bot.bms.errors import CloudError
+from bot.core.explain import advice_for_cloud_error
+from bot.core.parser import ParseError
+
+_NOTHING_STOPPED = "Nothing was stopped."
+_HANDLED = {
+    "confirmed": "This stop was already confirmed: follow the thread in the channel.",
+    "submitted": "This stop was already confirmed: follow the thread in the channel.",
+    "reporting": "This stop was already confirmed: follow the thread in the channel.",
+    "finished": "This stop has already finished: see the thread in the channel.",
+    "timed_out": "This stop was already confirmed: see the thread in the channel.",
+    "cancelled": "This stop was already cancelled. Nothing was stopped.",
+    "expired": "This preview has expired. Nothing was stopped: run `/bms stop` again.",
+}
+
+
+def _notice(text: str, *, simulated: bool, note: str | None = None) -> Message:
+    """One section (and an optional context line); the fallback is the same words."""
+    blocks = [section(text)]
+    if note:
+        blocks.append(context(note))
+    return build(text, blocks, simulated=simulated)
+
+
+def looking_up_message(count: int, *, simulated: bool = False) -> Message:
+    """The instant acknowledgement while the servers are looked up."""
+    return _notice(f"Looking up {plural(count, 'server')}…", simulated=simulated)
+
+
+def submitted_message(
+    request_id: str,
+    channel_id: str | None = None,
+    *,
+    count: int | None = None,
+    simulated: bool = False,
+) -> Message:
+    """Replaces the preview once the stop is confirmed and handed to Huawei Cloud."""
+    where = channel_link(channel_id)
+    what = f"Stopping {plural(count, 'server')}" if count is not None else "Submitted"
+    text = f"{what}: follow the thread in {where}." if where else f"{what}: follow the thread."
+    return _notice(text, simulated=simulated, note=f"Request {code(request_id)}")
+
+
+def cancelled_message(*, simulated: bool = False) -> Message:
+    return _notice(f"Cancelled. {_NOTHING_STOPPED}", simulated=simulated)
+
+
+def expired_message(ttl_minutes: float, *, simulated: bool = False) -> Message:
+    """The preview was not confirmed in time (``ttl_minutes`` as configured)."""
+    ttl = plural(max(1, round(ttl_minutes)), "minute")
+    text = f"This preview expired after {ttl}. {_NOTHING_STOPPED} Run `/bms stop` again."
+    return _notice(text, simulated=simulated)
+
+
+def not_yours_message(owner_user_id: str, *, simulated: bool = False) -> Message:
+    """Someone other than the requester clicked a button."""
+    owner = user_mention(owner_user_id)
+    text = f"Only {owner} can confirm or cancel this stop: they asked for it."
+    return _notice(text, simulated=simulated)
+
+
+def already_handled_message(state: str, *, simulated: bool = False) -> Message:
+    """A second click on a request that has moved on (``state`` is its stored state)."""
+    text = _HANDLED.get(state.lower(), f"This stop was already handled ({inline(state, 40)}).")
+    return _notice(text, simulated=simulated)
+
+
+def not_in_channel_message(*, simulated: bool = False) -> Message:
+    text = (
+        "I can't post in this channel: invite @bms-bot (`/invite @bms-bot`) and click Stop again. "
+        + _NOTHING_STOPPED
+    )
+    return _notice(text, simulated=simulated)
+
+
+def unexpected_error_message(ref: str, *, simulated: bool = False) -> Message:
+    text = (
+        f"Something went wrong (reference {code(ref)}). Nothing was stopped unless the thread "
+        "says so. Share the reference with your bms-bot admins."
+    )
+    return _notice(text, simulated=simulated)
+
+
+def _cloud_detail(err: CloudError) -> str:
+    """Huawei's code, message, HTTP status and request id, all escaped."""
+    parts = [code(err.code, 40)] if err.code else []
+    parts.append(inline(err.message, 500, empty="(no message)"))
+    status = f"HTTP {err.http_status}" if err.http_status else "no response"
+    request = f" · Huawei request id {code(err.request_id, 80)}" if err.request_id else ""
+    return f"{' '.join(parts)} ({status}{request})"
+
+
+def cloud_error_message(
+    err: CloudError, doing: str, *, stopping: bool = False, simulated: bool = False
+) -> Message:
+    """Huawei Cloud failed while the bot was ``doing`` something (bot-written mrkdwn)."""
+    text = f"*Huawei Cloud failed while {inline(doing, 300, empty='working')}.*"
+    blocks = [
+        section(f"{text}\n{_cloud_detail(err)}"),
+        section(f"*What to do:* {advice_for_cloud_error(err, stopping=stopping)}"),
+    ]
+    fallback = f"Huawei Cloud failed while {inline(doing, 300)}: {inline(err.message, 300)}"
+    return build(fallback, blocks, simulated=simulated)
+
+
+def uncertain_submit_message(
+    count: int, detail: str | CloudError | None = None, *, simulated: bool = False
+) -> Message:
+    """A stop call got no clear answer: say plainly that it may or may not have happened."""
+    servers = plural(count, "server")
+    text = (
+        f"*I could not confirm that Huawei Cloud accepted the stop of {servers}.* "
+        "The stop may or may not have been accepted; run `/bms stop` again with the same ids: "
+        "servers already stopping are skipped."
+    )
+    note: str | None = None
+    if isinstance(detail, CloudError):
+        note = _cloud_detail(detail)
+    elif detail:
+        note = inline(detail, 500)
+    return _notice(text, simulated=simulated, note=note)
+
+
+def parse_error_message(err: ParseError, *, simulated: bool = False) -> Message:
+    """Every problem with the command (already escaped by the parser), then the usage line."""
+    problems = [f"• {p}" for p in err.problems] or ["• The command could not be read."]
+    shown, hidden = fit_lines(problems, budget=6000, max_lines=10)
+    blocks = [section("*I couldn't read that command:*"), *shown]
+    if hidden:
+        blocks.append(context(f"…and {hidden} more problems"))
+    blocks.append(context(f"Usage: {code(err.usage, 200)} · `/bms help` for examples"))
+    first = err.problems[0] if err.problems else "the command could not be read"
+    return build(f"I couldn't read that command: {first}", blocks, simulated=simulated)
+
+
+def timeout_message(job_ids: Sequence[str], minutes: float, *, simulated: bool = False) -> Message:
+    """The jobs outlived the watch timeout: say so, and how to keep checking."""
+    jobs = ", ".join(code(j) for j in job_ids[:5]) or "the jobs"
+    more = f" and {len(job_ids) - 5} more" if len(job_ids) > 5 else ""
+    example = code(job_ids[0]) if job_ids else code("<job-id>")
+    waited = plural(max(1, round(minutes)), "minute")
+    text = (
+        f"⏱️ Still running after {waited}: {jobs}{more}. I stopped watching. "
+        f"Check with `/bms status` {example} or in the Huawei Cloud console."
+    )
+    return build(
+        f"Still running after {waited}; I stopped watching.", [section(text)], simulated=simulated
+    )

@@ -1,0 +1,100 @@
+"""``/bms status <job-id>``: one job's current state, like the report but in a single message.
+
+Failures come first, grouped by explanation; then running and succeeded servers as far as the
+message has room, then a count of the rest (the thread's final report lists every server).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.blocks.message import (
+    MESSAGE_BUDGET,
+    Block,
+    Message,
+    blocks_size,
+    build,
+    context,
+    fit_lines,
+    header,
+    section,
+)
+from bot.blocks.results import failure_lines, row
+from bot.blocks.text import code, inline, iso_date, plural
+from bot.bms.models import Job, SubJob
+from bot.core.explain import explain
+from bot.core.models import Outcome, ServerResult
+
+MAX_ROWS = 40
+_RESERVE = 1_000
+_OUTCOMES = {"SUCCESS": Outcome.STOPPED, "FAIL": Outcome.FAILED}
+_STATES = {
+    "SUCCESS": "succeeded",
+    "FAIL": "failed",
+    "RUNNING": "running",
+    "INIT": "waiting to start",
+    "PENDING_PAYMENT": "waiting for payment",
+}
+
+
+def _as_result(sub: SubJob, names: Mapping[str, str]) -> ServerResult:
+    server_id = sub.server_id or f"(sub-job {sub.job_id or '?'})"
+    return ServerResult(
+        server_id=server_id,
+        name=names.get(sub.server_id or "", ""),
+        outcome=_OUTCOMES.get(sub.status, Outcome.PENDING),
+        job_id=sub.job_id,
+        error_code=sub.error_code,
+        fail_reason=sub.fail_reason,
+    )
+
+
+def _summary(job: Job, results: list[ServerResult]) -> str:
+    count = {o: sum(1 for r in results if r.outcome is o) for o in Outcome}
+    total = job.sub_jobs_total if job.sub_jobs_total is not None else len(results)
+    times = [f"started {iso_date(job.begin_time)}"] if job.begin_time else []
+    times += [f"ended {iso_date(job.end_time)}"] if job.end_time else []
+    kind = f" · {code(job.job_type, 40)}" if job.job_type else ""
+    return (
+        f"Job {code(job.job_id)}{kind}{' · ' if times else ''}{' · '.join(times)}\n"
+        f"✅ succeeded *{count[Outcome.STOPPED]:,}* · ❌ failed *{count[Outcome.FAILED]:,}*"
+        f" · ⏳ in progress *{count[Outcome.PENDING]:,}* · of {plural(total, 'server')}"
+    )
+
+
+def _job_error(job: Job) -> Block | None:
+    if not (job.error_code or job.fail_reason):
+        return None
+    error = code(job.error_code, 40) if job.error_code else ""
+    reason = inline(job.fail_reason, 300, empty="")
+    advice = explain(job.error_code)
+    return section(f"*Job error:* {error} {reason}".rstrip() + (f"\n{advice}" if advice else ""))
+
+
+def _lines(results: list[ServerResult]) -> list[str]:
+    failed = [r for r in results if r.outcome is Outcome.FAILED]
+    pending = [r for r in results if r.outcome is Outcome.PENDING]
+    stopped = [r for r in results if r.outcome is Outcome.STOPPED]
+    lines = failure_lines(failed)
+    if pending:
+        lines.append(f"*⏳ In progress: {plural(len(pending), 'server')}*")
+        lines.extend(row(r) for r in pending)
+    if stopped:
+        lines.append(f"*✅ Succeeded: {plural(len(stopped), 'server')}*")
+        lines.extend(row(r) for r in stopped)
+    return lines
+
+
+def status_message(job: Job, names: Mapping[str, str], *, simulated: bool = False) -> Message:
+    """A job's state: counts, then per-server rows (failures first) as far as they fit."""
+    state = _STATES.get(job.status, inline(job.status, 40).lower())
+    results = [_as_result(sub, names) for sub in job.sub_jobs]
+    head = [header(f"Stop job: {state}"), section(_summary(job, results))]
+    error = _job_error(job)
+    head += [error] if error else []
+    room = MESSAGE_BUDGET - _RESERVE - blocks_size(head)
+    shown, hidden = fit_lines(_lines(results), room, MAX_ROWS)
+    notes = [f"…and {hidden:,} more lines: the final report in the thread lists every server"]
+    tail = [context(*notes)] if hidden else []
+    text = f"Job {inline(job.job_id, 64)}: {state}"
+    return build(text, [*head, *shown, *tail], simulated=simulated)

@@ -1,0 +1,31 @@
+"""Every Slack identifier the bot owns, in one place: action and block ids, metadata event types.
+
+Handlers register listeners with these (``app.action(ActionId.CONFIRM)``) and builders put them in
+blocks, so a rename cannot leave a button without a listener. The values are part of the wire
+contract with messages already posted: change them only with a migration plan.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ActionId(StrEnum):
+    """``action_id`` of interactive elements."""
+
+    CONFIRM = "bms_stop_confirm"
+    CANCEL = "bms_stop_cancel"
+
+
+class BlockId(StrEnum):
+    """``block_id`` of blocks that listeners or tests look for."""
+
+    PREVIEW_ACTIONS = "bms_preview_actions"
+    SIMULATOR_BANNER = "bms_simulator_banner"
+    ROOT_PROGRESS = "bms_root_progress"
+
+
+class MetadataEvent(StrEnum):
+    """``metadata.event_type`` of messages the bot may need to find again."""
+
+    RESULT_PART = "bms_stop_result"

@@ -1,0 +1,46 @@
+"""Tests for the help message."""
+
+from __future__ import annotations
+
+import pytest
+from blocks_limits import assert_no_injection, assert_within_slack_limits
+
+from bot.blocks.help import help_message
+from bot.core.parser import USAGE
+
+
+def _all_text(message):
+    return "\n".join(
+        b["text"]["text"] if "text" in b else " ".join(e["text"] for e in b["elements"])
+        for b in message.blocks
+    )
+
+
+@pytest.mark.parametrize("simulated", [False, True])
+def test_help_within_limits(simulated):
+    """The help message fits Slack's limits, simulated or not."""
+    message = help_message(simulated)
+    assert_within_slack_limits(message)
+    assert_no_injection(message)
+
+
+def test_help_explains_usage_flow_and_mention_form():
+    """Help shows usage, the preview → confirm → thread flow, and the mention form for threads."""
+    text = _all_text(help_message())
+    assert USAGE.replace("<", "&lt;").replace(">", "&gt;") in text or USAGE in text
+    assert "preview" in text
+    assert "thread" in text
+    assert "*Stop*" in text
+    assert "@bms-bot stop" in text
+    assert "forced (HARD)" in text
+
+
+def test_help_usage_is_escaped():
+    """The `<server-id>` placeholders cannot be read as Slack markup."""
+    assert "<server-id>" not in _all_text(help_message())
+
+
+def test_simulated_help_says_so():
+    """The simulated help carries the simulator banner."""
+    assert "no real servers are affected" in _all_text(help_message(True))
+    assert "no real servers are affected" not in _all_text(help_message(False))
