@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     bms_progress_interval: float = Field(6.0, ge=0)
     bms_retry_attempts: int = Field(5, ge=1, le=20)
     bms_retry_max_seconds: float = Field(30.0, gt=0)
+    bms_retry_base_delay: float = Field(0.5, ge=0)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
@@ -72,15 +73,23 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _complete(self) -> Settings:
         if not self.slack_app_token and not self.slack_signing_secret:
-            raise ValueError("set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")
+            raise ValueError(
+                "set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)"
+            )
         if self.bms_simulator:
             return self
         if not (self.bms_region or self.bms_endpoint):
-            raise ValueError("set BMS_REGION (e.g. cn-north-4) or BMS_ENDPOINT, or BMS_SIMULATOR=true")
+            raise ValueError(
+                "set BMS_REGION (e.g. cn-north-4) or BMS_ENDPOINT, or BMS_SIMULATOR=true"
+            )
         if not self.huaweicloud_sdk_project_id:
             raise ValueError("set HUAWEICLOUD_SDK_PROJECT_ID (the project id of your region)")
         has_aksk = self.huaweicloud_sdk_ak is not None and self.huaweicloud_sdk_sk is not None
-        has_iam = bool(self.huaweicloud_iam_username and self.huaweicloud_iam_password)
+        has_iam = bool(
+            self.huaweicloud_iam_username
+            and self.huaweicloud_iam_password
+            and self.huaweicloud_iam_domain
+        )
         if not (has_aksk or has_iam):
             raise ValueError(
                 "set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (or HUAWEICLOUD_IAM_USERNAME, "

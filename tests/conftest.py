@@ -1,4 +1,4 @@
-"""Shared fixtures: a real database (SQLite file, and PostgreSQL when BMS_TEST_POSTGRES_URL is set)."""
+"""Shared fixtures: a real database: SQLite, and PostgreSQL when BMS_TEST_POSTGRES_URL is set."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""Huawei Cloud BMS: signing, the async client, its exception tree and the simulator's shared models."""
+"""Huawei Cloud BMS: signing, the async client, its errors and the simulator."""

@@ -1,12 +1,12 @@
 """The errors the BMS client raises; nothing above the client sees httpx.
 
-    CloudError                      any failure talking to Huawei Cloud
-    ├── CloudAuthError              APIGW.0301: bad AK/SK signature, token or clock skew
-    ├── CloudNotFound               404, BMS.0040: the server or job does not exist
-    ├── CloudThrottled              429 APIGW.0308, BMS.0212: slow down (``retry_after`` seconds if known)
-    ├── CloudUnavailable            5xx, network failure or timeout (``maybe_sent``: the call may have
-    │                               reached Huawei, so a non-idempotent call may have taken effect)
-    └── CloudRejected               any other 4xx: invalid input, no permission, wrong state
+CloudError                      any failure talking to Huawei Cloud
+├── CloudAuthError              APIGW.0301: bad AK/SK signature, token or clock skew
+├── CloudNotFound               404, BMS.0040: the server or job does not exist
+├── CloudThrottled              429 APIGW.0308, BMS.0212: slow down (``retry_after`` if known)
+├── CloudUnavailable            5xx, network failure or timeout (``maybe_sent``: the call may have
+│                               reached Huawei, so a non-idempotent call may have taken effect)
+└── CloudRejected               any other 4xx: invalid input, no permission, wrong state
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Typed views of the BMS API's server and job JSON, parsed leniently (fields may be null or absent)."""
+"""Typed views of the BMS API's server and job JSON, parsed leniently (null or absent fields)."""
 
 from __future__ import annotations
 

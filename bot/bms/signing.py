@@ -1,8 +1,9 @@
-"""Huawei Cloud AK/SK request signing (``SDK-HMAC-SHA256``), as pure functions and an ``httpx.Auth``.
+"""Huawei Cloud AK/SK request signing (``SDK-HMAC-SHA256``), as functions and an httpx.Auth.
 
-The canonical request is six lines: method, canonical URI (segments percent-encoded, a trailing ``/``
-added for signing only), canonical query (sorted, encoded), canonical headers, signed header names and
-the hex SHA-256 of the exact body bytes. The simulator verifies with the same functions.
+The canonical request is six lines: method, canonical URI (segments percent-encoded, a
+trailing ``/`` added for signing only), canonical query (sorted, encoded), canonical headers,
+signed header names and the hex SHA-256 of the exact body bytes. The simulator verifies with
+the same functions.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def signed_header_names(headers: Mapping[str, str]) -> list[str]:
     return sorted({n.lower() for n in headers if "_" not in n and n.lower() not in UNSIGNED})
 
 
-def canonical_request(
+def canonical_request(  # noqa: PLR0917 - the six parts, in the order Huawei documents them
     method: str,
     path: str,
     query: Iterable[tuple[str, str]],
@@ -80,7 +81,7 @@ def authorization_header(access_key: str, signed: list[str], sig: str) -> str:
 
 
 def parse_authorization(value: str) -> dict[str, str] | None:
-    """Split an ``SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…`` header; None if malformed."""
+    """Split an ``SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…`` ; None if malformed."""
     prefix = ALGORITHM + " "
     if not value.startswith(prefix):
         return None
@@ -116,7 +117,7 @@ def sign_request(
 
 
 class AkSkAuth(httpx.Auth):
-    """Signs every request with AK/SK; headers httpx adds after this (none by default) stay unsigned."""
+    """Signs every request with AK/SK; later headers stay unsigned."""
 
     requires_request_body = True
 

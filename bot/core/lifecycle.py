@@ -1,6 +1,6 @@
 """The life cycle of a stop request and of each submitted chunk: states and the allowed moves.
 
-    PREVIEWED ──confirm──▶ CONFIRMED ──submit──▶ SUBMITTED ──all jobs ended──▶ REPORTING ──▶ FINISHED
+    PREVIEWED ──confirm──▶ CONFIRMED ──submit──▶ SUBMITTED ──jobs ended──▶ REPORTING ─▶ FINISHED
         │                    │                      │
         ├─cancel─▶ CANCELLED └─not in channel─▶ PREVIEWED (click again after inviting the bot)
         └─ttl────▶ EXPIRED                          └─job timeout──▶ TIMED_OUT

@@ -1,4 +1,4 @@
-"""Per-server outcomes derived from a BMS job, always from the sub-jobs (the top level can mislead)."""
+"""Per-server outcomes derived from a BMS job, always from the sub-jobs."""
 
 from __future__ import annotations
 

@@ -77,7 +77,7 @@ class Store:
         where: Sequence[sa.ColumnElement[bool]] = (),
         **values: Any,
     ) -> bool:
-        """Compare-and-set a request into ``to`` from any state allowed to reach it; True if it moved."""
+        """Compare-and-set a request into ``to`` from a state allowed to reach it; True if moved."""
         sources = [s.value for s in sources_of(to)]
         stmt = (
             stop_requests.update()
@@ -121,9 +121,7 @@ class Store:
         """CAS on an integer column (report parts posted, progress shown)."""
         col = stop_requests.c[column]
         stmt = (
-            stop_requests.update()
-            .where(R.id == request_id, col == expected)
-            .values({column: new})
+            stop_requests.update().where(R.id == request_id, col == expected).values({column: new})
         )
         async with self.engine.begin() as conn:
             return (await conn.execute(stmt)).rowcount == 1

@@ -1,4 +1,4 @@
-"""Tables: the database is the truth; times are UTC epoch seconds (portable across SQLite and PostgreSQL)."""
+"""Tables: the database is the truth. Times are UTC epoch seconds (portable across databases)."""
 
 from __future__ import annotations
 

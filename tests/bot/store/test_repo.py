@@ -130,4 +130,5 @@ async def test_expire_previews(store: Store) -> None:
     assert await store.expire_previews(NOW + 5) == 0
     assert await store.expire_previews(NOW + 11) == 1
     row = await store.get_request("req_1")
-    assert row is not None and row.state is RequestState.EXPIRED
+    assert row is not None
+    assert row.state is RequestState.EXPIRED

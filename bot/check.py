@@ -1,0 +1,76 @@
+"""``bms-bot check``: can this configuration reach Slack and Huawei Cloud? Says so plainly."""
+
+from __future__ import annotations
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.app import create_slack_client
+from bot.bms.client import BmsClient
+from bot.bms.errors import CloudError
+from bot.core.explain import advice_for_cloud_error
+from bot.retry import RetryPolicy
+from bot.runtime import cloud_auth
+from bot.settings import Settings
+
+OK, FAIL = "ok  ", "FAIL"
+
+
+async def check_slack(settings: Settings) -> bool:
+    client = create_slack_client(settings)
+    try:
+        auth = await client.auth_test()
+    except (SlackApiError, SlackClientError) as exc:
+        error = getattr(getattr(exc, "response", None), "get", lambda *_: None)("error")
+        print(
+            f"{FAIL} Slack: auth.test failed ({error or exc}). Check SLACK_BOT_TOKEN (xoxb-…)"
+            f" and SLACK_API_URL ({settings.slack_api_url})."
+        )
+        return False
+    print(f"{OK} Slack: connected as @{auth.get('user')} in {auth.get('team')}.")
+    if settings.slack_app_token is not None:
+        try:
+            await client.apps_connections_open(
+                app_token=settings.slack_app_token.get_secret_value()
+            )
+        except (SlackApiError, SlackClientError) as exc:
+            print(
+                f"{FAIL} Slack Socket Mode: apps.connections.open failed ({exc}). Check "
+                "SLACK_APP_TOKEN (xapp-…, scope connections:write) and that Socket Mode is on."
+            )
+            return False
+        print(f"{OK} Slack Socket Mode: the app-level token can open a connection.")
+    return True
+
+
+async def check_cloud(settings: Settings) -> bool:
+    if settings.bms_simulator:
+        print(f"{OK} Huawei Cloud: BMS_SIMULATOR=true, the bot will use its built-in simulator.")
+        return True
+    bms = BmsClient.create(
+        settings.bms_base_url,
+        settings.huaweicloud_sdk_project_id or "",
+        cloud_auth(settings),
+        timeout=settings.bms_http_timeout,
+        retry=RetryPolicy(attempts=2, max_seconds=10),
+    )
+    try:
+        count, _ = await bms.list_servers(limit=1)
+    except CloudError as err:
+        print(
+            f"{FAIL} Huawei Cloud ({settings.bms_base_url}): {err}. {advice_for_cloud_error(err)}"
+        )
+        return False
+    finally:
+        await bms.aclose()
+    print(f"{OK} Huawei Cloud: {settings.bms_base_url} answered; the project has {count} servers.")
+    return True
+
+
+async def run_check(settings: Settings) -> int:
+    mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {settings.port}"
+    print(
+        f"{OK} Configuration: valid ({mode}; database {settings.bms_database_url.split('://')[0]})."
+    )
+    slack_ok = await check_slack(settings)
+    cloud_ok = await check_cloud(settings)
+    return 0 if slack_ok and cloud_ok else 1

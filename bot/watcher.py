@@ -1,0 +1,70 @@
+"""APScheduler as a clock: one interval job per active request, rebuilt from the database at start.
+
+Jobs live in the in-memory job store on purpose: the database rows are the truth, so the schedule is
+derived from them (``watch`` for every active request at start-up), not pickled beside them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+log = logging.getLogger(__name__)
+PollFn = Callable[[str], Awaitable[None]]
+JOB_DEFAULTS = {
+    "coalesce": True,  # a late tick runs once, not once per missed interval
+    "max_instances": 1,  # never two polls of one request at once
+    "misfire_grace_time": None,  # a late tick still runs, however late
+}
+
+
+class Watcher:
+    """Schedules the poll of each submitted request every ``interval`` seconds until told."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.scheduler = AsyncIOScheduler(job_defaults=JOB_DEFAULTS, timezone=UTC)
+        self._poll: PollFn | None = None
+
+    def start(self, poll: PollFn, housekeeping: Callable[[], Awaitable[None]]) -> None:
+        """Start ticking; must be called inside the running event loop."""
+        self._poll = poll
+        self.scheduler.add_job(
+            housekeeping, "interval", seconds=60, id="housekeeping", replace_existing=True
+        )
+        self.scheduler.start()
+
+    def watch(self, request_id: str, *, first_in: float | None = None) -> None:
+        if self._poll is None:
+            raise RuntimeError("Watcher.start() must run before watch()")
+        first = datetime.now(UTC) + timedelta(
+            seconds=self.interval if first_in is None else first_in
+        )
+        self.scheduler.add_job(
+            self._poll,
+            "interval",
+            seconds=self.interval,
+            args=[request_id],
+            id=f"poll:{request_id}",
+            replace_existing=True,
+            next_run_time=first,
+        )
+        log.info("watching request", extra={"request": request_id})
+
+    def unwatch(self, request_id: str) -> None:
+        job = self.scheduler.get_job(f"poll:{request_id}")
+        if job is not None:
+            job.remove()
+            log.info("stopped watching request", extra={"request": request_id})
+
+    def watching(self) -> list[str]:
+        return [
+            j.id.removeprefix("poll:") for j in self.scheduler.get_jobs() if j.id != "housekeeping"
+        ]
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)

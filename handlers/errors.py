@@ -1,0 +1,63 @@
+"""The one error handler: expected failures become a clear message where the person is; anything
+else becomes "something went wrong, reference <id>" with the traceback logged under that id."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.blocks.message import Message
+from bot.blocks.notices import cloud_error_message, unexpected_error_message
+from bot.bms.errors import CloudError
+from bot.deps import Deps
+from bot.flow.place import Place, tell
+from bot.slack.poster import SlackFailure
+
+log = logging.getLogger(__name__)
+
+
+def place_for(body: dict[str, Any]) -> Place | None:
+    """Where to answer: the response URL of a command or click, else the mention's thread."""
+    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    event = body.get("event") or {}
+    channel = (
+        body.get("channel_id") or (body.get("channel") or {}).get("id") or event.get("channel")
+    )
+    user = user or event.get("user")
+    if not (channel and user):
+        return None
+    return Place(
+        team_id=str(body.get("team_id", "")),
+        channel_id=str(channel),
+        user_id=str(user),
+        origin="error",
+        thread_ts=event.get("thread_ts") or event.get("ts"),
+        response_url=body.get("response_url"),
+    )
+
+
+def message_for(error: BaseException, simulated: bool) -> Message:
+    if isinstance(error, CloudError):
+        log.warning("cloud error reached the error handler", extra={"error": str(error)})
+        return cloud_error_message(error, "talking to Huawei Cloud", simulated=simulated)
+    ref = secrets.token_hex(4)
+    log.error("unexpected error", exc_info=error, extra={"ref": ref})
+    return unexpected_error_message(ref, simulated=simulated)
+
+
+async def handle_error(error: Exception, body: dict[str, Any], deps: Deps) -> None:
+    message = message_for(error, deps.simulated)
+    place = place_for(body)
+    if place is None:
+        return
+    try:
+        await tell(deps.poster, place, message, replace=False)
+    except SlackFailure as exc:
+        log.error("could not deliver the error message", extra={"error": exc.error})
+
+
+def register(app: AsyncApp) -> None:
+    app.error(handle_error)

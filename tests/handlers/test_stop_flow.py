@@ -1,0 +1,90 @@
+"""The whole stop flow over real HTTP: signed slash command → preview → click → thread results."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.ids import ActionId
+from tests.fakes.slack_requests import ALICE, CHANNEL
+from tests.support.harness import Bot, ack_problem, running_bot
+
+
+@pytest.fixture
+async def bot(tmp_path):
+    async with running_bot(tmp_path) as b:
+        yield b
+
+
+def texts(blocks: list[dict] | None) -> str:
+    """Everything a person would read in these blocks."""
+    out: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                out.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks or [])
+    return "\n".join(out)
+
+
+async def finished(bot: Bot) -> None:
+    """Wait until the thread carries the final per-server report."""
+    await bot.slack.wait_for(
+        lambda: any("Results" in m.text or "stopped" in m.text.lower() for m in replies(bot)[1:]),
+        timeout=15,
+    )
+
+
+def replies(bot: Bot) -> list:
+    roots = bot.root_messages()
+    assert roots, bot.slack.summary()
+    return bot.slack.thread_replies(CHANNEL, roots[0].ts)
+
+
+async def test_happy_path_to_thread_results(bot: Bot) -> None:
+    """Two running servers are previewed, confirmed, stopped, and reported server by server."""
+    servers = bot.sim.seed(2)
+    ids = " ".join(s.id for s in servers)
+    response, url = await bot.command(f"stop {ids} reason: disk full")
+    assert response.status_code == 200
+    assert ack_problem(response) is None
+    preview = await bot.wait_response(url)
+    assert "web-001" in texts(preview.blocks)
+    request_id = (
+        preview.blocks
+        and [
+            e["value"]
+            for b in preview.blocks
+            for e in b.get("elements", [])
+            if e.get("style") == "danger"
+        ][0]
+    )
+    assert request_id
+
+    click, click_url = await bot.click(ActionId.CONFIRM, request_id)
+    assert click.status_code == 200
+    submitted = await bot.wait_response(click_url)
+    assert submitted.replace_original
+    await bot.slack.wait_for(lambda: bot.sim.stop_calls, timeout=10)
+    assert bot.sim.stop_calls == [[s.id for s in servers]]
+    await bot.slack.wait_for(
+        lambda: (
+            bot.runtime.deps is not None
+            and not bot.runtime.deps.watcher.watching()
+            and len(bot.root_messages()) == 1
+            and len(replies(bot)) >= 2
+        ),
+        timeout=15,
+    )
+    root = bot.root_messages()[0]
+    assert f"<@{ALICE}>" in root.text + texts(root.blocks)
+    report = "\n".join(texts(m.blocks) for m in replies(bot))
+    for server in servers:
+        assert server.id in report
+    assert all(s.status == "SHUTOFF" for s in servers)
