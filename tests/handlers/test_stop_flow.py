@@ -5,46 +5,14 @@ from __future__ import annotations
 import pytest
 
 from bot.ids import ActionId
-from tests.fakes.slack_requests import ALICE, CHANNEL
-from tests.support.harness import Bot, ack_problem, running_bot
+from tests.fakes.slack_requests import ALICE
+from tests.support.harness import Bot, ack_problem, button_value, running_bot, texts
 
 
 @pytest.fixture
 async def bot(tmp_path):
     async with running_bot(tmp_path) as b:
         yield b
-
-
-def texts(blocks: list[dict] | None) -> str:
-    """Everything a person would read in these blocks."""
-    out: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
-                out.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(blocks or [])
-    return "\n".join(out)
-
-
-async def finished(bot: Bot) -> None:
-    """Wait until the thread carries the final per-server report."""
-    await bot.slack.wait_for(
-        lambda: any("Results" in m.text or "stopped" in m.text.lower() for m in replies(bot)[1:]),
-        timeout=15,
-    )
-
-
-def replies(bot: Bot) -> list:
-    roots = bot.root_messages()
-    assert roots, bot.slack.summary()
-    return bot.slack.thread_replies(CHANNEL, roots[0].ts)
 
 
 async def test_happy_path_to_thread_results(bot: Bot) -> None:
@@ -56,15 +24,7 @@ async def test_happy_path_to_thread_results(bot: Bot) -> None:
     assert ack_problem(response) is None
     preview = await bot.wait_response(url)
     assert "web-001" in texts(preview.blocks)
-    request_id = (
-        preview.blocks
-        and [
-            e["value"]
-            for b in preview.blocks
-            for e in b.get("elements", [])
-            if e.get("style") == "danger"
-        ][0]
-    )
+    request_id = button_value(preview.blocks or [])
     assert request_id
 
     click, click_url = await bot.click(ActionId.CONFIRM, request_id)
@@ -78,13 +38,13 @@ async def test_happy_path_to_thread_results(bot: Bot) -> None:
             bot.runtime.deps is not None
             and not bot.runtime.deps.watcher.watching()
             and len(bot.root_messages()) == 1
-            and len(replies(bot)) >= 2
+            and len(bot.replies()) >= 2
         ),
         timeout=15,
     )
     root = bot.root_messages()[0]
     assert f"<@{ALICE}>" in root.text + texts(root.blocks)
-    report = "\n".join(texts(m.blocks) for m in replies(bot))
+    report = bot.thread_text()
     for server in servers:
         assert server.id in report
     assert all(s.status == "SHUTOFF" for s in servers)

@@ -6,6 +6,7 @@ in a real database. Nothing inside the product is replaced.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from bot.core.lifecycle import RequestState
+from bot.ids import ActionId
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.simulator.runner import RunningSimulator, start_simulator
@@ -114,12 +117,60 @@ class Bot:
         preview = await self.wait_response(url)
         return preview, button_value(preview.blocks or [])
 
+    async def confirm(self, text: str) -> tuple[str, str]:
+        """Preview a stop and click its Stop button; returns (request id, click response_url)."""
+        _, request_id = await self.preview(text)
+        assert request_id, self.slack.summary()
+        click, url = await self.click(ActionId.CONFIRM, request_id)
+        assert click.status_code == 200
+        return request_id, url
+
+    def replies(self, channel: str = CHANNEL) -> list[Any]:
+        """Bot replies in the thread of the first root message."""
+        roots = self.root_messages(channel)
+        return self.slack.thread_replies(channel, roots[0].ts) if roots else []
+
+    def thread_text(self, channel: str = CHANNEL) -> str:
+        return "\n".join(m.text + "\n" + texts(m.blocks) for m in self.replies(channel))
+
+    async def settled(self, request_id: str, timeout: float = 15) -> RequestState:
+        """Wait until the request reaches a final state; returns it."""
+        deps = self.runtime.deps
+        assert deps is not None
+        final = {RequestState.FINISHED, RequestState.TIMED_OUT}
+        final |= {RequestState.CANCELLED, RequestState.EXPIRED}
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            row = await deps.store.get_request(request_id)
+            if row is not None and row.state in final:
+                return row.state
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"request {request_id} not settled:\n{self.slack.summary()}")
+
     def root_messages(self, channel: str = CHANNEL) -> list[Any]:
         return [
             m
             for m in self.slack.messages.values()
             if m.channel == channel and m.thread_ts is None and m.bot_id
         ]
+
+
+def texts(blocks: list[dict[str, Any]] | None) -> str:
+    """Everything a person would read in these blocks, one text per line."""
+    out: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                out.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks or [])
+    return "\n".join(out)
 
 
 def button_value(blocks: list[dict[str, Any]]) -> str | None:
@@ -134,6 +185,8 @@ def ack_problem(response: httpx.Response) -> str | None:
     """Slack shows an ack body as a message: it must pass the same checks (None when empty)."""
     if not response.content:
         return None
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return validate_message(response.text, None)  # Slack shows a plain-text body as is
     body = json.loads(response.content)
     return validate_message(body.get("text"), body.get("blocks"))
 

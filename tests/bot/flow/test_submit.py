@@ -1,0 +1,109 @@
+"""Submitting stops against the simulator: refusals, throttling, no answer, and 1500 servers."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.lifecycle import RequestState
+from bot.ids import MetadataEvent
+from tests.support.harness import Bot, new_simulator, running_bot, texts
+
+
+@pytest.fixture
+async def bot(tmp_path):
+    async with running_bot(tmp_path) as b:
+        yield b
+
+
+def report_text(bot: Bot) -> str:
+    return "\n".join(texts(m.blocks) for m in bot.replies())
+
+
+async def test_refused_stop_is_said_in_thread(bot: Bot) -> None:
+    """A 403 from Huawei is posted in the thread with its code and advice; nothing is retried."""
+    server = bot.sim.seed(1)[0]
+    bot.sim.faults.add("stop", 403, "BMS.0004", "You do not have permission")
+    request_id, _ = await bot.confirm(f"stop {server.id}")
+    assert await bot.settled(request_id) is RequestState.FINISHED
+    thread = report_text(bot)
+    assert "BMS.0004" in thread
+    assert "permission" in thread.lower()
+    assert bot.sim.stop_calls == []
+    assert len([r for r in bot.sim.request_log if r.method == "POST"]) == 1
+
+
+async def test_bad_credentials_on_stop(bot: Bot) -> None:
+    """APIGW.0301 on the stop says the credentials were rejected, in the thread."""
+    server = bot.sim.seed(1)[0]
+    bot.sim.faults.add("stop", 401, "APIGW.0301", "Incorrect IAM authentication information")
+    request_id, _ = await bot.confirm(f"stop {server.id}")
+    await bot.settled(request_id)
+    thread = report_text(bot)
+    assert "APIGW.0301" in thread
+    assert "credentials" in thread.lower()
+
+
+async def test_throttled_stop_is_retried_once_accepted(bot: Bot) -> None:
+    """A 429 on the stop is retried (it was not processed) and the stop then goes through once."""
+    server = bot.sim.seed(1)[0]
+    bot.sim.faults.add("stop", 429, "APIGW.0308", "throttled", times=2)
+    request_id, _ = await bot.confirm(f"stop {server.id}")
+    assert await bot.settled(request_id) is RequestState.FINISHED
+    assert bot.sim.stop_calls == [[server.id]]
+    assert server.status == "SHUTOFF"
+
+
+async def test_server_error_on_stop_is_not_retried(bot: Bot) -> None:
+    """A 500 on the stop may have been accepted: never resent, and the thread says so plainly."""
+    server = bot.sim.seed(1)[0]
+    bot.sim.faults.add("stop", 500, "BMS.9999", "Internal error")
+    request_id, _ = await bot.confirm(f"stop {server.id}")
+    await bot.settled(request_id)
+    assert len([r for r in bot.sim.request_log if r.method == "POST"]) == 1
+    assert "may or may not" in report_text(bot).lower()
+
+
+async def test_timeout_after_acceptance_never_resends(tmp_path) -> None:
+    """Huawei accepts the stop but the answer never arrives: one stop, and an honest notice."""
+    async with running_bot(tmp_path, bms_http_timeout=0.3) as bot:
+        server = bot.sim.seed(1)[0]
+        bot.sim.faults.add("stop", delay=3)
+        request_id, _ = await bot.confirm(f"stop {server.id}")
+        await bot.settled(request_id)
+        assert bot.sim.stop_calls == [[server.id]]
+        assert "may or may not" in report_text(bot).lower()
+
+
+async def test_1500_servers_make_two_jobs_in_one_thread(tmp_path) -> None:
+    """1500 servers are stopped by two calls (1000 + 500), tracked in one thread, all reported."""
+    sim = new_simulator(stop_seconds=0.05)
+    async with running_bot(tmp_path, sim=sim, bms_job_timeout=60) as bot:
+        servers = bot.sim.seed(1500)
+        request_id, _ = await bot.confirm("stop " + " ".join(s.id for s in servers))
+        assert await bot.settled(request_id, timeout=60) is RequestState.FINISHED
+        assert [len(c) for c in bot.sim.stop_calls] == [1000, 500]
+        assert len(bot.root_messages()) == 1
+        parts = [
+            c
+            for c in bot.slack.calls_to("chat.postMessage")
+            if (c.args.get("metadata") or {}).get("event_type") == MetadataEvent.RESULT_PART
+        ]
+        assert parts
+        report = report_text(bot)
+        assert all(s.id in report for s in servers)
+        jobs_note = bot.replies()[0]
+        assert all(job_id in texts(jobs_note.blocks) for job_id in bot.sim.jobs)
+
+
+async def test_partly_failed_job_reports_each_server(bot: Bot) -> None:
+    """A job where one server fails reports the failure with Huawei's code and an explanation."""
+    good = bot.sim.seed(1)[0]
+    bad = bot.sim.add_server(name="db-1", fail_code="BMS.0037", fail_reason="server is rebooting")
+    request_id, _ = await bot.confirm(f"stop {good.id} {bad.id}")
+    assert await bot.settled(request_id) is RequestState.FINISHED
+    report = report_text(bot)
+    assert "BMS.0037" in report
+    assert "server is rebooting" in report
+    assert "reboot" in report.lower()
+    root = bot.root_messages()[0]
+    assert "1 failed" in root.text + texts(root.blocks)
