@@ -133,13 +133,13 @@ class Bot:
     def thread_text(self, channel: str = CHANNEL) -> str:
         return "\n".join(m.text + "\n" + texts(m.blocks) for m in self.replies(channel))
 
-    async def settled(self, request_id: str, timeout: float = 15) -> RequestState:
+    async def settled(self, request_id: str, within: float = 15) -> RequestState:
         """Wait until the request reaches a final state; returns it."""
         deps = self.runtime.deps
         assert deps is not None
         final = {RequestState.FINISHED, RequestState.TIMED_OUT}
         final |= {RequestState.CANCELLED, RequestState.EXPIRED}
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + within
         while asyncio.get_running_loop().time() < deadline:
             row = await deps.store.get_request(request_id)
             if row is not None and row.state in final:

@@ -80,7 +80,7 @@ async def test_1500_servers_make_two_jobs_in_one_thread(tmp_path) -> None:
     async with running_bot(tmp_path, sim=sim, bms_job_timeout=60) as bot:
         servers = bot.sim.seed(1500)
         request_id, _ = await bot.confirm("stop " + " ".join(s.id for s in servers))
-        assert await bot.settled(request_id, timeout=60) is RequestState.FINISHED
+        assert await bot.settled(request_id, within=60) is RequestState.FINISHED
         assert [len(c) for c in bot.sim.stop_calls] == [1000, 500]
         assert len(bot.root_messages()) == 1
         parts = [
