@@ -10,6 +10,7 @@ from bot.deps import Deps
 from bot.flow.confirm import on_cancel, on_confirm
 from bot.flow.place import Place
 from bot.ids import ActionId
+from handlers.errors import reported
 
 
 def place_of(body: dict[str, Any]) -> Place:
@@ -29,14 +30,16 @@ async def handle_confirm(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], deps: Deps
 ) -> None:
     await ack()
-    await on_confirm(deps, str(action.get("value", "")), place_of(body))
+    async with reported(body, deps):
+        await on_confirm(deps, str(action.get("value", "")), place_of(body))
 
 
 async def handle_cancel(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], deps: Deps
 ) -> None:
     await ack()
-    await on_cancel(deps, str(action.get("value", "")), place_of(body))
+    async with reported(body, deps):
+        await on_cancel(deps, str(action.get("value", "")), place_of(body))
 
 
 def register(app: AsyncApp) -> None:

@@ -12,9 +12,12 @@ from bot.core.parser import HelpCommand, ParseError, StatusCommand, StopCommand,
 from bot.deps import Deps
 from bot.flow.commands import run_status, run_stop
 from bot.flow.place import Place
+from handlers.errors import reported
 
 
-async def handle_bms_command(ack: AsyncAck, command: dict[str, Any], deps: Deps) -> None:
+async def handle_bms_command(
+    ack: AsyncAck, command: dict[str, Any], body: dict[str, Any], deps: Deps
+) -> None:
     parsed = parse_command(command.get("text") or "")
     if isinstance(parsed, HelpCommand):
         await ack(**help_message(deps.simulated).as_ack())
@@ -31,10 +34,12 @@ async def handle_bms_command(ack: AsyncAck, command: dict[str, Any], deps: Deps)
     )
     if isinstance(parsed, StatusCommand):
         await ack(text=f"Checking job `{parsed.job_id}`…")
-        await run_status(deps, parsed, place)
+        async with reported(body, deps):
+            await run_status(deps, parsed, place)
     elif isinstance(parsed, StopCommand):
         await ack(**looking_up_message(len(parsed.server_ids), simulated=deps.simulated).as_ack())
-        await run_stop(deps, parsed, place)
+        async with reported(body, deps):
+            await run_stop(deps, parsed, place)
 
 
 def register(app: AsyncApp) -> None:

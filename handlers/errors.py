@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -57,6 +59,20 @@ async def handle_error(error: Exception, body: dict[str, Any], deps: Deps) -> No
         await tell(deps.poster, place, message, replace=False)
     except SlackFailure as exc:
         log.error("could not deliver the error message", extra={"error": exc.error})
+
+
+@asynccontextmanager
+async def reported(body: dict[str, Any], deps: Deps) -> AsyncIterator[None]:
+    """Route a failure in the work after ``ack()`` to ``handle_error`` ourselves.
+
+    Bolt's runner has a race: if a listener raises within ~10 ms of its ack, Bolt discards the
+    ack and answers Slack 404, so the person sees "dispatch_failed". Catching here keeps the ack
+    and still gives one error path (this is not log-and-swallow: the person is told).
+    """
+    try:
+        yield
+    except Exception as error:
+        await handle_error(error, body, deps)
 
 
 def register(app: AsyncApp) -> None:

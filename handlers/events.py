@@ -12,6 +12,7 @@ from bot.core.parser import parse_command, strip_mention
 from bot.deps import Deps
 from bot.flow.commands import run_command
 from bot.flow.place import Place
+from handlers.errors import reported
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,8 @@ async def handle_app_mention(event: dict[str, Any], body: dict[str, Any], deps: 
         origin="mention",
         thread_ts=event.get("thread_ts") or event["ts"],
     )
-    await run_command(deps, parse_command(strip_mention(event.get("text") or "")), place)
+    async with reported(body, deps):
+        await run_command(deps, parse_command(strip_mention(event.get("text") or "")), place)
 
 
 def register(app: AsyncApp) -> None:
