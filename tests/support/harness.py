@@ -35,6 +35,7 @@ from tests.fakes.slack_requests import (
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 AK, SK = "TESTACCESSKEY", "test-secret-key"
+SIMULATOR_URL = "<simulator url>"  # an override value replaced by the running simulator's URL
 
 
 def make_settings(slack_api_url: str, bms_url: str, db_url: str, **overrides: Any) -> Settings:
@@ -206,6 +207,7 @@ async def running_bot(
     slack.add_channel(CHANNEL, name="incident-42")
     running: RunningSimulator = await start_simulator(sim)
     url = db_url or f"sqlite+aiosqlite:///{tmp_path}/bot.db"
+    overrides = {k: running.url if v == SIMULATOR_URL else v for k, v in overrides.items()}
     runtime = Runtime(make_settings(slack.api_url, running.url, url, **overrides))
     try:
         await runtime.start()

@@ -1,0 +1,57 @@
+"""``bms-bot check`` reaches Slack and Huawei Cloud and says plainly what is wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.check import run_check
+from bot.simulator.runner import start_simulator
+from tests.fakes.slack_api import FakeSlack
+from tests.support.harness import make_settings, new_simulator
+
+
+async def check(tmp_path, capsys, **overrides) -> tuple[int, str]:
+    async with FakeSlack() as slack:
+        sim = new_simulator()
+        sim.seed(3)
+        running = await start_simulator(sim)
+        try:
+            settings = make_settings(
+                slack.api_url, running.url, f"sqlite+aiosqlite:///{tmp_path}/c.db", **overrides
+            )
+            code = await run_check(settings)
+        finally:
+            await running.close()
+    return code, capsys.readouterr().out
+
+
+async def test_all_good(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With working credentials every line says ok and the exit code is 0."""
+    code, out = await check(tmp_path, capsys)
+    assert code == 0
+    assert "FAIL" not in out
+    assert "3 servers" in out
+
+
+async def test_bad_sk(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A wrong SK is reported as rejected credentials, with what to check; exit code 1."""
+    code, out = await check(tmp_path, capsys, huaweicloud_sdk_sk="wrong")
+    assert code == 1
+    assert "APIGW.0301" in out
+    assert "HUAWEICLOUD_SDK_AK" in out or "credentials" in out.lower()
+    assert "wrong" not in out
+
+
+async def test_bad_slack_token(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A wrong bot token is reported with the variable to fix."""
+    code, out = await check(tmp_path, capsys, slack_bot_token="xoxb-wrong")
+    assert code == 1
+    assert "SLACK_BOT_TOKEN" in out
+    assert "xoxb-wrong" not in out
+
+
+async def test_socket_mode_token_checked(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """In Socket Mode the app-level token is tried too."""
+    code, out = await check(tmp_path, capsys, slack_app_token="xapp-test")
+    assert code == 0
+    assert "Socket Mode" in out

@@ -1,0 +1,60 @@
+"""The ``bms-bot`` console script as a person first meets it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BMS_BOT = Path(sys.executable).parent / "bms-bot"
+
+
+def run(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BMS_", "HUAWEI"))}
+    return subprocess.run(
+        [str(BMS_BOT), *args],
+        cwd=tmp_path,
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_unconfigured_run_explains_what_to_set(tmp_path: Path) -> None:
+    """Without configuration it names the missing variables and the simulator, with exit code 2."""
+    result = run(tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" in result.stderr
+    assert "BMS_SIMULATOR=true" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_value_named(tmp_path: Path) -> None:
+    """A malformed value names the variable and the problem."""
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "BMS_SIMULATOR": "true"}
+    result = run(tmp_path, env={**env, "BMS_POLL_INTERVAL": "soon"})
+    assert result.returncode == 2
+    assert "BMS_POLL_INTERVAL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_dotenv_is_read(tmp_path: Path) -> None:
+    """Settings come from a .env file in the working directory too."""
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-1\nBMS_SIMULATOR=true\n")
+    result = run(tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" not in result.stderr  # found in .env
+    assert "SLACK_APP_TOKEN" in result.stderr
+
+
+def test_help(tmp_path: Path) -> None:
+    """--help lists the subcommands."""
+    result = run(tmp_path, "--help")
+    assert result.returncode == 0
+    for word in ("check", "simulator", "run"):
+        assert word in result.stdout

@@ -1,0 +1,81 @@
+"""The running bot: health endpoint, the embedded simulator, and IAM-token auth end to end."""
+
+from __future__ import annotations
+
+import httpx
+
+from bot.runtime import Runtime
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import CHANNEL
+from tests.support.harness import (
+    SIMULATOR_URL,
+    Bot,
+    make_settings,
+    new_simulator,
+    running_bot,
+    texts,
+)
+
+
+async def test_healthz(tmp_path) -> None:
+    """GET /healthz answers 200 with the database reachable."""
+    async with running_bot(tmp_path) as bot:
+        response = await bot.http.get("/healthz")
+        assert response.status_code == 200
+        assert response.json()["ok"] is True
+
+
+async def test_signature_is_checked(tmp_path) -> None:
+    """An unsigned request to /slack/events is refused with 401 and does nothing."""
+    async with running_bot(tmp_path) as bot:
+        response = await bot.http.post(
+            "/slack/events",
+            content=b"command=%2Fbms&text=help",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert response.status_code == 401
+
+
+async def test_embedded_simulator_says_so_everywhere(tmp_path) -> None:
+    """With BMS_SIMULATOR=true the bot runs its own simulator and every message says so."""
+    async with FakeSlack() as slack:
+        slack.add_channel(CHANNEL)
+        settings = make_settings(
+            slack.api_url,
+            "http://127.0.0.1:9/unused",
+            f"sqlite+aiosqlite:///{tmp_path}/sim.db",
+            bms_simulator=True,
+            bms_simulator_servers=3,
+        )
+        runtime = Runtime(settings)
+        await runtime.start()
+        try:
+            assert runtime.simulator is not None
+            server = next(iter(runtime.simulator.sim.servers.values()))
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{runtime.port}") as http:
+                bot = Bot(slack, runtime.simulator.sim, runtime, http)
+                preview, request_id = await bot.preview(f"stop {server.id}")
+                assert request_id
+                assert "simulator" in texts(preview.blocks).lower()
+                assert "simulator" in (preview.text or "").lower()
+        finally:
+            await runtime.stop()
+
+
+async def test_iam_token_auth_end_to_end(tmp_path) -> None:
+    """With IAM user/password instead of AK/SK the bot fetches a token and previews servers."""
+    sim = new_simulator(iam_user="ops", iam_password="pw", iam_domain="acme")
+    async with running_bot(
+        tmp_path,
+        sim=sim,
+        huaweicloud_sdk_ak=None,
+        huaweicloud_sdk_sk=None,
+        huaweicloud_iam_username="ops",
+        huaweicloud_iam_password="pw",
+        huaweicloud_iam_domain="acme",
+        huaweicloud_iam_endpoint=SIMULATOR_URL,
+    ) as bot:
+        server = bot.sim.seed(1)[0]
+        _, request_id = await bot.preview(f"stop {server.id}")
+        assert request_id
+        assert any(r.path == "/v3/auth/tokens" for r in bot.sim.request_log)

@@ -1,0 +1,80 @@
+"""Configuration: defaults, validation messages, and secrets kept secret."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from bot.settings import Settings, normalise_database_url
+
+BASE = {
+    "slack_bot_token": "xoxb-1",
+    "slack_app_token": "xapp-1",
+    "bms_region": "cn-north-4",
+    "huaweicloud_sdk_project_id": "p1",
+    "huaweicloud_sdk_ak": "AK",
+    "huaweicloud_sdk_sk": "SK",
+}
+
+
+def make(**kw) -> Settings:
+    return Settings(_env_file=None, **{**BASE, **kw})
+
+
+def test_defaults() -> None:
+    """The documented defaults: SQLite file, 5 s polls, 30 min job timeout, 10 min confirmation."""
+    s = make()
+    assert s.bms_database_url == "sqlite+aiosqlite:///bms-bot.db"
+    assert (s.bms_poll_interval, s.bms_job_timeout, s.bms_confirm_ttl) == (5.0, 1800.0, 600.0)
+    assert s.port == 3000
+    assert s.slack_api_url == "https://slack.com/api/"
+    assert s.bms_base_url == "https://bms.cn-north-4.myhuaweicloud.com"
+    assert s.socket_mode
+
+
+def test_endpoint_override_and_api_url_slash() -> None:
+    """BMS_ENDPOINT overrides the region's endpoint; SLACK_API_URL gets its trailing slash."""
+    s = make(bms_endpoint="http://127.0.0.1:8788/", slack_api_url="https://slack-gov.com/api")
+    assert s.bms_base_url == "http://127.0.0.1:8788"
+    assert s.slack_api_url == "https://slack-gov.com/api/"
+
+
+def test_missing_credentials_named() -> None:
+    """Without AK/SK or IAM credentials the error names the variables to set."""
+    with pytest.raises(ValidationError, match="HUAWEICLOUD_SDK_AK"):
+        make(huaweicloud_sdk_ak=None, huaweicloud_sdk_sk=None)
+
+
+def test_needs_a_slack_mode() -> None:
+    """Neither an app token nor a signing secret is an error naming both."""
+    with pytest.raises(ValidationError, match="SLACK_SIGNING_SECRET"):
+        make(slack_app_token=None)
+
+
+def test_simulator_needs_no_cloud_settings() -> None:
+    """BMS_SIMULATOR=true needs no region, project or credentials."""
+    s = Settings(
+        _env_file=None, slack_bot_token="xoxb-1", slack_app_token="xapp-1", bms_simulator=True
+    )
+    assert s.bms_simulator
+
+
+def test_secrets_hidden_in_repr() -> None:
+    """Secrets never show in the settings' text form."""
+    text = repr(make()) + str(make())
+    assert "xoxb-1" not in text
+    assert "SK'" not in text
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("sqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+    ],
+)
+def test_database_url_driver(given: str, expected: str) -> None:
+    """Plain database URLs get the async driver."""
+    assert normalise_database_url(given) == expected
