@@ -98,6 +98,8 @@ class Runtime:
     async def start(self) -> None:
         if self.settings.bms_simulator:
             self.simulator = await EmbeddedSimulator.start(self.settings.bms_simulator_servers)
+            for server in self.simulator.sim.servers.values():
+                log.info("simulated server", extra={"name": server.name, "server_id": server.id})
         deps = self.deps = await build_deps(self.settings, self.simulator)
         self.app = create_app(deps)
 
