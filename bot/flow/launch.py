@@ -90,4 +90,6 @@ async def _settle_submission(deps: Deps, req: RequestRow) -> None:
             )
         except SlackFailure as exc:
             log.warning("root update failed", extra={"request": req.id, "error": exc.error})
-    deps.watcher.watch(req.id)
+    # Nothing running (every call refused or uncertain): report at once instead of after a poll.
+    running = any(c.state is ChunkState.SUBMITTED for c in chunk_rows)
+    deps.watcher.watch(req.id, first_in=None if running else 0)
