@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -19,16 +20,17 @@ from bot.settings import Settings
 SLACK_TIMEOUT_SECONDS = 10
 
 
-def create_slack_client(settings: Settings) -> AsyncWebClient:
-    """One Web API client; 429s wait for Retry-After, dropped connections are retried."""
+def create_slack_client(settings: Settings, *, wait_when_limited: bool = True) -> AsyncWebClient:
+    """A Web API client; dropped connections are retried, and 429s wait for Retry-After unless
+    ``wait_when_limited`` is off (for best-effort edits that must never hold up a poll)."""
+    handlers_: list[AsyncRetryHandler] = [AsyncConnectionErrorRetryHandler(max_retry_count=2)]
+    if wait_when_limited:
+        handlers_.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
     return AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         timeout=SLACK_TIMEOUT_SECONDS,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-        ],
+        retry_handlers=handlers_,
     )
 
 

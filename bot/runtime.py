@@ -66,7 +66,10 @@ async def build_deps(settings: Settings, simulator: EmbeddedSimulator | None = N
         settings=settings,
         bms=bms,
         store=Store(engine),
-        poster=Poster(create_slack_client(settings)),
+        poster=Poster(
+            create_slack_client(settings),
+            create_slack_client(settings, wait_when_limited=False),
+        ),
         watcher=Watcher(settings.bms_poll_interval),
         progress=ProgressGate(settings.bms_progress_interval),
         simulated=simulator is not None,

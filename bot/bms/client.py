@@ -57,6 +57,7 @@ MAX_STOP_BATCH = 1000  # servers per os-stop call (BMS.0205 beyond)
 MAX_PAGE = 1000  # the list API's largest limit
 FEW_IDS = 5  # up to this many ids, single GETs are cheaper than paging the whole project
 GET_CONCURRENCY = 5
+MAX_IN_FLIGHT = 32  # calls on the wire at once, per process
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _THROTTLE_CODES = frozenset({"APIGW.0308", "BMS.0212"})
@@ -186,6 +187,10 @@ class BmsClient:
         self._http = http
         self._prefix = f"/v1/{quote(project_id, safe='')}"
         self._retry = retry
+        # httpcore's pool spends CPU in proportion to queued x open connections: under a burst
+        # (200 commands → 700 lookups) that starves the event loop and delays Slack acks past 3 s.
+        # Queue here instead, where waiting costs nothing.
+        self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
 
     @classmethod
     def create(
@@ -206,6 +211,9 @@ class BmsClient:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             headers={"Accept": "application/json"},
             follow_redirects=False,
+            limits=httpx.Limits(
+                max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT
+            ),
         )
         return cls(http, project_id, retry or RetryPolicy())
 
@@ -331,7 +339,8 @@ class BmsClient:
         """One exchange, logged; a JSON object back, or the mapped exception."""
         started = time.perf_counter()
         try:
-            response = await self._http.request(method, path, params=params, json=json)
+            async with self._in_flight:
+                response = await self._http.request(method, path, params=params, json=json)
         except httpx.HTTPError as exc:
             _log(logging.WARNING, started, method, path, error=type(exc).__name__)
             raise error_for_transport(exc) from exc

@@ -74,6 +74,10 @@ async def _settle_submission(deps: Deps, req: RequestRow) -> None:
     if not await deps.store.move(req.id, RequestState.SUBMITTED, now, submitted_at=now):
         return
     chunk_rows = await deps.store.chunks(req.id)
+    # Polling starts first, so no slow Slack call below can delay it. Nothing running (every
+    # call refused or uncertain): report at once instead of after a poll interval.
+    running = any(c.state is ChunkState.SUBMITTED for c in chunk_rows)
+    deps.watcher.watch(req.id, first_in=None if running else 0)
     sent = [c for c in chunk_rows if c.job_id]
     if sent:
         message = jobs_submitted_message(
@@ -82,14 +86,12 @@ async def _settle_submission(deps: Deps, req: RequestRow) -> None:
             simulated=deps.simulated,
         )
         await say_in_thread(deps, req, message)
-    if req.root_ts:
+    if running and req.root_ts and deps.progress.allow(req.id):
         summary = summary_of(req, chunk_rows, deps.simulated)
+        root = root_message(summary, 0, 0, "running")
         try:
-            await deps.poster.update(
-                req.channel_id, req.root_ts, root_message(summary, 0, 0, "running")
-            )
+            await deps.poster.update(req.channel_id, req.root_ts, root, best_effort=True)
         except SlackFailure as exc:
             log.warning("root update failed", extra={"request": req.id, "error": exc.error})
-    # Nothing running (every call refused or uncertain): report at once instead of after a poll.
-    running = any(c.state is ChunkState.SUBMITTED for c in chunk_rows)
-    deps.watcher.watch(req.id, first_in=None if running else 0)
+            if exc.retry_after:
+                deps.progress.hold(exc.retry_after)

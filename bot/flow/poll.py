@@ -7,6 +7,7 @@ logged and the next one tries again: polling never stops silently.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 
@@ -32,6 +33,10 @@ async def poll_request(deps: Deps, request_id: str) -> None:
     token = request_id_var.set(request_id)
     try:
         await _tick(deps, request_id)
+    except asyncio.CancelledError:
+        # Shutdown cancels running jobs; the rows say where we were, so the next start resumes.
+        # Nothing awaits this task, so ending it quietly is the whole of cancelling it.
+        log.info("poll interrupted by shutdown; it resumes at the next start")
     except Exception:
         log.exception("poll tick failed; retrying next tick", extra={"ref": secrets.token_hex(4)})
     finally:
@@ -89,9 +94,11 @@ async def _show_progress(deps: Deps, req: RequestRow, chunk_rows: list[ChunkRow]
         return
     message = root_message(summary_of(req, chunk_rows, deps.simulated), done, failed, "running")
     try:
-        await deps.poster.update(req.channel_id, req.root_ts, message)
+        await deps.poster.update(req.channel_id, req.root_ts, message, best_effort=True)
     except SlackFailure as exc:
         log.warning("progress update failed", extra={"error": exc.error})
+        if exc.retry_after:
+            deps.progress.hold(exc.retry_after)
         return
     await deps.store.set_request_fields(req.id, deps.now(), progress_done=done)
 
@@ -104,7 +111,7 @@ async def _time_out(deps: Deps, req: RequestRow, chunk_rows: list[ChunkRow]) -> 
     minutes = round(deps.settings.bms_job_timeout / 60)
     log.warning("request timed out", extra={"jobs": running})
     await say_in_thread(deps, req, timeout_message(running, minutes, simulated=deps.simulated))
-    if req.root_ts:
+    if req.root_ts and deps.progress.allow(req.id, force=True):
         done, failed = progress_of(chunk_rows)
         summary = summary_of(req, chunk_rows, deps.simulated)
         try:

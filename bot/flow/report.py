@@ -36,7 +36,7 @@ async def finish(deps: Deps, request_id: str) -> None:
             request_id, "report_parts_posted", index, index + 1
         ):
             return  # someone else is posting this report
-    if req.root_ts:
+    if req.root_ts and deps.progress.allow(req.id, force=True):
         done, failed = progress_of(chunk_rows)
         message = root_message(summary, done, failed, final_state(chunk_rows))
         try:

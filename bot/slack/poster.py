@@ -20,9 +20,10 @@ NOT_IN_CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_ar
 
 
 class SlackFailure(Exception):
-    def __init__(self, error: str) -> None:
+    def __init__(self, error: str, retry_after: float | None = None) -> None:
         super().__init__(f"Slack refused the call: {error}")
         self.error = error
+        self.retry_after = retry_after  # seconds, when Slack rate-limited the call
 
 
 class NotInChannel(SlackFailure):
@@ -34,15 +35,20 @@ def _raise_for(exc: Exception) -> SlackFailure:
         error = str(exc.response.get("error", "unknown_error"))
         if error in NOT_IN_CHANNEL_ERRORS:
             return NotInChannel(error)
-        return SlackFailure(error)
+        retry_after = exc.response.headers.get("retry-after") or exc.response.headers.get(
+            "Retry-After"
+        )
+        return SlackFailure(error, float(retry_after) if retry_after else None)
     return SlackFailure(type(exc).__name__)
 
 
 class Poster:
     """The bot's voice: post, edit, whisper, and answer through response URLs."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, impatient: AsyncWebClient | None = None) -> None:
         self.client = client
+        # Same workspace, but a 429 fails at once instead of sleeping out Retry-After.
+        self.impatient = impatient or client
 
     async def post(self, channel: str, message: Message, thread_ts: str | None = None) -> str:
         kwargs: dict[str, Any] = {"channel": channel, **message.as_kwargs()}
@@ -54,10 +60,14 @@ class Poster:
             raise _raise_for(exc) from exc
         return str(response["ts"])
 
-    async def update(self, channel: str, ts: str, message: Message) -> None:
+    async def update(
+        self, channel: str, ts: str, message: Message, *, best_effort: bool = False
+    ) -> None:
+        """Edit a message; ``best_effort`` edits (progress) give up on a 429 instead of waiting."""
         kwargs = {k: v for k, v in message.as_kwargs().items() if k != "metadata"}
+        client = self.impatient if best_effort else self.client
         try:
-            await self.client.chat_update(channel=channel, ts=ts, **kwargs)
+            await client.chat_update(channel=channel, ts=ts, **kwargs)
         except (SlackApiError, SlackClientError) as exc:
             raise _raise_for(exc) from exc
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.lifecycle import RequestState
+from tests.fakes.slack_api import FakeSlack
 from tests.support.harness import new_simulator, running_bot, texts
 
 
@@ -56,3 +57,18 @@ async def test_progress_edits_the_root(tmp_path) -> None:
         root = bot.root_messages()[0]
         assert root.edit_count >= 3
         assert "3/3" in root.text + texts(root.blocks)
+
+
+async def test_rate_limited_edits_do_not_hold_up_results(tmp_path) -> None:
+    """Progress edits refused with 429 are skipped and paused, not waited out: results come."""
+    slack = FakeSlack(rate_limits={"chat.update": 1})
+    sim = new_simulator(stop_seconds=0.2)
+    async with running_bot(tmp_path, sim=sim, slack=slack) as bot:
+        servers = bot.sim.seed(3)
+        for i, server in enumerate(servers):
+            server.stop_seconds = 0.2 + 0.3 * i
+        request_id, _ = await bot.confirm("stop " + " ".join(s.id for s in servers))
+        await bot.slack.wait_for(lambda: "Results" in bot.thread_text(), timeout=10)
+        refused = [c for c in bot.slack.calls_to("chat.update") if c.error == "ratelimited"]
+        assert 1 <= len(refused) <= 2  # paused for Retry-After after the first refusal
+        assert request_id
