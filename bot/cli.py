@@ -70,7 +70,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         from bot.check import run_check  # noqa: PLC0415 - only this subcommand needs it
 
         raise SystemExit(asyncio.run(run_check(settings)))
-    from bot.runtime import serve  # noqa: PLC0415 - keeps `bms-bot check` light
+    from bot.runtime import StartupError, serve  # noqa: PLC0415 - keeps `bms-bot check` light
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(settings))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(settings))
+    except StartupError as exc:
+        print(f"bms-bot cannot start: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None

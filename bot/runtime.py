@@ -11,6 +11,8 @@ import httpx
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import create_app, create_slack_client
 from bot.bms.client import BmsClient
@@ -29,6 +31,12 @@ from bot.store.repo import Store
 from bot.watcher import Watcher
 
 log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message says why and what to do."""
+
+
 EVENTS_PATH = "/slack/events"
 DEPS_KEY = web.AppKey("deps", Deps)
 
@@ -50,7 +58,15 @@ def cloud_auth(settings: Settings) -> httpx.Auth:
 
 async def build_deps(settings: Settings, simulator: EmbeddedSimulator | None = None) -> Deps:
     engine = make_engine(settings.bms_database_url)
-    await create_schema(engine)
+    try:
+        await create_schema(engine)
+    except (OSError, SQLAlchemyError) as exc:
+        scheme = settings.bms_database_url.split("://")[0]
+        detail = str(exc.args[0]) if exc.args else type(exc).__name__
+        raise StartupError(
+            f"cannot open the database ({scheme}): {detail}\n"
+            "Check BMS_DATABASE_URL and that the database server is running."
+        ) from exc
     retry = RetryPolicy(
         attempts=settings.bms_retry_attempts,
         max_seconds=settings.bms_retry_max_seconds,
@@ -74,6 +90,20 @@ async def build_deps(settings: Settings, simulator: EmbeddedSimulator | None = N
         progress=ProgressGate(settings.bms_progress_interval),
         simulated=simulator is not None,
     )
+
+
+async def _check_slack_token(deps: Deps) -> None:
+    """Fail fast on a wrong token instead of failing every command later."""
+    try:
+        await deps.poster.client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        raise StartupError(
+            f"Slack rejected SLACK_BOT_TOKEN ({error}). Check the token (xoxb-…) and "
+            "SLACK_API_URL, or run `bms-bot check`."
+        ) from exc
+    except SlackClientError as exc:
+        raise StartupError(f"cannot reach Slack at {deps.settings.slack_api_url}: {exc}") from exc
 
 
 async def health(request: web.Request) -> web.Response:
@@ -102,8 +132,9 @@ class Runtime:
         if self.settings.bms_simulator:
             self.simulator = await EmbeddedSimulator.start(self.settings.bms_simulator_servers)
             for server in self.simulator.sim.servers.values():
-                log.info("simulated server", extra={"name": server.name, "server_id": server.id})
+                log.info("simulated server", extra={"server_name": server.name, "server_id": server.id})
         deps = self.deps = await build_deps(self.settings, self.simulator)
+        await _check_slack_token(deps)
         self.app = create_app(deps)
 
         async def poll(request_id: str) -> None:
@@ -154,7 +185,11 @@ class Runtime:
 async def serve(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM, then shut down cleanly."""
     runtime = Runtime(settings)
-    await runtime.start()
+    try:
+        await runtime.start()
+    except BaseException:
+        await runtime.stop()
+        raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

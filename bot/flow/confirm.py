@@ -15,6 +15,7 @@ from bot.core.lifecycle import RequestState, chunks
 from bot.deps import Deps
 from bot.flow.launch import launch
 from bot.flow.place import Place, tell
+from bot.logs import request_id_var
 from bot.store.repo import R
 from bot.store.rows import RequestRow
 
@@ -55,6 +56,7 @@ async def _refuse_if_unavailable(deps: Deps, req: RequestRow | None, place: Plac
 
 
 async def on_confirm(deps: Deps, request_id: str, place: Place) -> None:
+    request_id_var.set(request_id)  # every log line of this click (its own task) names the request
     req = await deps.store.get_request(request_id)
     if await _refuse_if_unavailable(deps, req, place):
         return
@@ -71,6 +73,7 @@ async def on_confirm(deps: Deps, request_id: str, place: Place) -> None:
 
 
 async def on_cancel(deps: Deps, request_id: str, place: Place) -> None:
+    request_id_var.set(request_id)
     req = await deps.store.get_request(request_id)
     if await _refuse_if_unavailable(deps, req, place):
         return

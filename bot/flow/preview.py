@@ -11,6 +11,7 @@ from bot.core.models import Preview
 from bot.core.parser import StopCommand
 from bot.deps import Deps
 from bot.flow.place import Place
+from bot.logs import request_id_var
 from bot.store.rows import NewRequest
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,10 @@ async def prepare_stop(deps: Deps, command: StopCommand, place: Place) -> Previe
     found = await deps.bms.find_servers(command.server_ids)
     targets, skipped = classify(command.server_ids, found)
     now = deps.now()
+    request_id = new_request_id()
+    request_id_var.set(request_id)  # this listener runs in its own task: the tag stays with it
     preview = Preview(
-        request_id=new_request_id(),
+        request_id=request_id,
         user_id=place.user_id,
         targets=targets,
         skipped=skipped,

@@ -58,3 +58,18 @@ def test_help(tmp_path: Path) -> None:
     assert result.returncode == 0
     for word in ("check", "simulator", "run"):
         assert word in result.stdout
+
+
+def test_bad_database_url_is_explained(tmp_path: Path) -> None:
+    """An unreachable database stops start-up with a plain explanation, not a traceback."""
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "BMS_SIMULATOR": "true",
+        "BMS_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+    }
+    result = run(tmp_path, env=env)
+    assert result.returncode == 2
+    assert "cannot open the database (postgresql+psycopg)" in result.stderr
+    assert "BMS_DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr

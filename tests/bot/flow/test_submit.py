@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.lifecycle import RequestState
-from bot.ids import MetadataEvent
+from bot.ids import ActionId, MetadataEvent
 from tests.support.harness import Bot, new_simulator, running_bot, texts
 
 
@@ -107,3 +107,17 @@ async def test_partly_failed_job_reports_each_server(bot: Bot) -> None:
     assert "reboot" in report.lower()
     root = bot.root_messages()[0]
     assert "1 failed" in root.text + texts(root.blocks)
+
+
+async def test_server_deleted_between_preview_and_click(bot: Bot) -> None:
+    """A 400 BMS.0040 (a server vanished after the preview) is said in the thread; nothing stops."""
+    servers = bot.sim.seed(2)
+    _, request_id = await bot.preview("stop " + " ".join(s.id for s in servers))
+    assert request_id
+    del bot.sim.servers[servers[1].id]
+    await bot.click(ActionId.CONFIRM, request_id)
+    assert await bot.settled(request_id) is RequestState.FINISHED
+    thread = report_text(bot)
+    assert "BMS.0040" in thread
+    assert bot.sim.stop_calls == []
+    assert servers[0].status == "ACTIVE"
