@@ -71,6 +71,10 @@ async def launch(deps: Deps, request_id: str, place: Place | None) -> None:
 
 async def _settle_submission(deps: Deps, req: RequestRow) -> None:
     now = deps.now()
+    if any(c.state is ChunkState.SUBMITTING for c in await deps.store.chunks(req.id)):
+        # Another sender holds a claim: stay CONFIRMED until it ends or recovery settles it.
+        log.warning("a stop call is still being sent; leaving the request confirmed")
+        return
     if not await deps.store.move(req.id, RequestState.SUBMITTED, now, submitted_at=now):
         return
     chunk_rows = await deps.store.chunks(req.id)

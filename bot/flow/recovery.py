@@ -25,20 +25,25 @@ async def resume_all(deps: Deps) -> None:
     """Called once at start: poll what was being polled, finish what was being confirmed."""
     for req in await deps.store.active_requests():
         if req.state is RequestState.CONFIRMED:
-            await resume_confirmed(deps, req)
+            await resume_confirmed(deps, req, at_start=True)
         else:
             deps.watcher.watch(req.id, first_in=0)
     log.info("recovered", extra={"watching": len(deps.watcher.watching())})
 
 
-async def resume_confirmed(deps: Deps, req: RequestRow) -> None:
-    """A crash between the click and the end of submission: settle each chunk, then go on."""
+async def resume_confirmed(deps: Deps, req: RequestRow, *, at_start: bool = False) -> None:
+    """A crash between the click and the end of submission: settle each chunk, then go on.
+
+    A chunk still SUBMITTING was claimed by a sender that may have reached Huawei. At start-up
+    its sender is known dead (one replica: this process is the only one, and it just started);
+    while running, only a claim older than any send can take is. Either way it is uncertain,
+    never resent. (With several replicas, "dead" must come from the claimer's lease instead.)
+    """
     now = deps.now()
     too_old = now - (req.confirmed_at or now) > deps.settings.bms_confirm_ttl
     for chunk in await deps.store.chunks(req.id):
-        if chunk.state is ChunkState.SUBMITTING and now - chunk.updated_at > stale_claim_seconds(
-            deps
-        ):
+        orphaned = at_start or now - chunk.updated_at > stale_claim_seconds(deps)
+        if chunk.state is ChunkState.SUBMITTING and orphaned:
             err = CloudUnavailable("the bot stopped while sending this stop", maybe_sent=True)
             await mark_uncertain(deps, req, chunk, err)
         elif chunk.state is ChunkState.PENDING and too_old:
