@@ -132,7 +132,9 @@ class Runtime:
         if self.settings.bms_simulator:
             self.simulator = await EmbeddedSimulator.start(self.settings.bms_simulator_servers)
             for server in self.simulator.sim.servers.values():
-                log.info("simulated server", extra={"server_name": server.name, "server_id": server.id})
+                log.info(
+                    "simulated server", extra={"server_name": server.name, "server_id": server.id}
+                )
         deps = self.deps = await build_deps(self.settings, self.simulator)
         await _check_slack_token(deps)
         self.app = create_app(deps)
@@ -175,7 +177,7 @@ class Runtime:
         if self._runner is not None:
             await self._runner.cleanup()
         if self.deps is not None:
-            self.deps.watcher.shutdown()
+            await self.deps.watcher.shutdown()
             await self.deps.bms.aclose()
             await self.deps.store.engine.dispose()
         if self.simulator is not None:

@@ -6,9 +6,11 @@ derived from them (``watch`` for every active request at start-up), not pickled 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -28,14 +30,36 @@ class Watcher:
         self.interval = interval
         self.scheduler = AsyncIOScheduler(job_defaults=JOB_DEFAULTS, timezone=UTC)
         self._poll: PollFn | None = None
+        self._running: set[asyncio.Task[Any]] = set()
 
     def start(self, poll: PollFn, housekeeping: Callable[[], Awaitable[None]]) -> None:
         """Start ticking; must be called inside the running event loop."""
-        self._poll = poll
+
+        async def tracked_poll(request_id: str) -> None:
+            await self._tracked(poll(request_id))
+
+        async def tracked_housekeeping() -> None:
+            await self._tracked(housekeeping())
+
+        self._poll = tracked_poll
         self.scheduler.add_job(
-            housekeeping, "interval", seconds=60, id="housekeeping", replace_existing=True
+            tracked_housekeeping,
+            "interval",
+            seconds=60,
+            id="housekeeping",
+            replace_existing=True,
         )
         self.scheduler.start()
+
+    async def _tracked(self, work: Awaitable[None]) -> None:
+        """Run one job, remembered so that shutdown can let it finish its database writes."""
+        task = asyncio.current_task()
+        assert task is not None  # APScheduler runs coroutine jobs as tasks
+        self._running.add(task)
+        try:
+            await work
+        finally:
+            self._running.discard(task)
 
     def watch(self, request_id: str, *, first_in: float | None = None) -> None:
         if self._poll is None:
@@ -65,6 +89,13 @@ class Watcher:
             j.id.removeprefix("poll:") for j in self.scheduler.get_jobs() if j.id != "housekeeping"
         ]
 
-    def shutdown(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+    async def shutdown(self, grace: float = 10.0) -> None:
+        """Stop ticking, then give running jobs ``grace`` seconds to finish before cancelling."""
+        if not self.scheduler.running:
+            return
+        self.scheduler.pause()
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=grace)
+        self.scheduler.shutdown(wait=False)
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=grace)
