@@ -32,6 +32,7 @@ from tests.fakes.slack_requests import (
     block_action,
     slash_command,
 )
+from tests.support.slack_text import texts
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 AK, SK = "TESTACCESSKEY", "test-secret-key"
@@ -154,24 +155,6 @@ class Bot:
             for m in self.slack.messages.values()
             if m.channel == channel and m.thread_ts is None and m.bot_id
         ]
-
-
-def texts(blocks: list[dict[str, Any]] | None) -> str:
-    """Everything a person would read in these blocks, one text per line."""
-    out: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
-                out.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(blocks or [])
-    return "\n".join(out)
 
 
 def button_value(blocks: list[dict[str, Any]]) -> str | None:

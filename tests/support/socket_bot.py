@@ -68,6 +68,12 @@ class SocketBot:
         await self.slack.wait_for(lambda: len(self.responses(url)) >= count)
         return self.responses(url)[count - 1]
 
+    async def wait_idle(self) -> None:
+        """Wait until no request is being polled, so stopping cannot cut a poll tick short."""
+        deps = self.runtime.deps
+        assert deps is not None, "the runtime is not started"
+        await self.slack.wait_for(lambda: not deps.watcher.watching(), timeout=10)
+
     def root_messages(self, channel: str = CHANNEL) -> list[Any]:
         return [
             m
