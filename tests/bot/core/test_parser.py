@@ -5,33 +5,17 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from parse_helpers import A, B, C, error, stop
 
 from bot.core.parser import (
     MAX_IDS,
     USAGE,
     HelpCommand,
-    ParseError,
     StatusCommand,
     StopCommand,
     parse_command,
     strip_mention,
 )
-
-A = "616fb98f-46ca-475e-917e-2563e5a8cd19"
-B = "726fb98f-46ca-475e-917e-2563e5a8cd20"
-C = "836fb98f-46ca-475e-917e-2563e5a8cd21"
-
-
-def stop(text: str) -> StopCommand:
-    command = parse_command(text)
-    assert isinstance(command, StopCommand), command
-    return command
-
-
-def error(text: str) -> ParseError:
-    command = parse_command(text)
-    assert isinstance(command, ParseError), command
-    return command
 
 
 def test_usage_line_is_the_documented_one():

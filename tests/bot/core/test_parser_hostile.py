@@ -5,23 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
+from parse_helpers import A, B, error, stop
 
-from bot.core.parser import ParseError, StopCommand, parse_command
-
-A = "616fb98f-46ca-475e-917e-2563e5a8cd19"
-B = "726fb98f-46ca-475e-917e-2563e5a8cd20"
-
-
-def stop(text: str) -> StopCommand:
-    command = parse_command(text)
-    assert isinstance(command, StopCommand), command
-    return command
-
-
-def error(text: str) -> ParseError:
-    command = parse_command(text)
-    assert isinstance(command, ParseError), command
-    return command
+from bot.core.parser import ParseError, parse_command
 
 
 def test_reason_drops_control_and_bidi_characters():
