@@ -21,8 +21,8 @@ from typing import Any
 
 import httpx
 
-from bot.bms.client import error_details
 from bot.bms.errors import CloudAuthError, CloudUnavailable
+from bot.bms.responses import error_details
 
 TOKEN_HEADER = "X-Auth-Token"  # noqa: S105  # a header name, not a secret
 SUBJECT_TOKEN_HEADER = "X-Subject-Token"  # noqa: S105  # a header name, not a secret

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.bms.client import BmsClient, error_for_response
+from bot.bms.client import BmsClient
 from bot.bms.errors import (
     CloudAuthError,
     CloudError,
@@ -20,6 +20,7 @@ from bot.bms.errors import (
     CloudThrottled,
     CloudUnavailable,
 )
+from bot.bms.responses import error_for_response
 from bot.bms.signing import AkSkAuth, canonical_request, parse_authorization, signature
 from bot.retry import RetryPolicy
 
