@@ -48,6 +48,17 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def _fields(record: logging.LogRecord) -> dict[str, Any]:
+    """The record's extra fields, with the stop request's id under one name: ``request_id``
+    (from the context, or from a ``request`` field where no context is set, as at start-up)."""
+    fields = {
+        k: v for k, v in vars(record).items() if k not in _STD_ATTRS and not k.startswith("_")
+    }
+    request = fields.pop("request", None)
+    rid = request_id_var.get() or request
+    return {"request_id": rid, **fields} if rid else fields
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -56,12 +67,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "event": record.getMessage(),
         }
-        rid = request_id_var.get()
-        if rid:
-            line["request_id"] = rid
-        for key, value in vars(record).items():
-            if key not in _STD_ATTRS and not key.startswith("_"):
-                line[key] = value
+        line.update(_fields(record))
         if record.exc_text:
             line["traceback"] = record.exc_text
         elif record.exc_info:
@@ -71,13 +77,9 @@ class JsonFormatter(logging.Formatter):
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        extras = {
-            k: v for k, v in vars(record).items() if k not in _STD_ATTRS and not k.startswith("_")
-        }
-        rid = request_id_var.get()
-        tail = " ".join(f"{k}={v}" for k, v in extras.items())
+        tail = " ".join(f"{k}={v}" for k, v in _fields(record).items())
         head = f"{record.levelname:<7} {record.name}: {record.getMessage()}"
-        text = " ".join(p for p in (head, f"request_id={rid}" if rid else "", tail) if p)
+        text = f"{head} {tail}" if tail else head
         if record.exc_text:
             text += "\n" + record.exc_text
         return text

@@ -215,7 +215,9 @@ class BmsClient:
             raise error
         request_id = response.headers.get("X-Request-Id")
         level = logging.DEBUG if method == "GET" else logging.INFO
-        _log(level, started, method, path, status=response.status_code, request_id=request_id)
+        _log(
+            level, started, method, path, status=response.status_code, huawei_request_id=request_id
+        )
         body = json_or_none(response)
         if not isinstance(body, dict):
             raise CloudUnavailable(
@@ -230,7 +232,10 @@ def _log(level: int, started: float, method: str, path: str, **fields: object) -
     """One structured line per call; only method, path and Huawei's answer, never headers."""
     error = fields.pop("error", None)
     if isinstance(error, CloudError):
-        fields |= {"request_id": error.request_id, "error": error.code or type(error).__name__}
+        fields |= {
+            "huawei_request_id": error.request_id,
+            "error": error.code or type(error).__name__,
+        }
     elif error is not None:
         fields["error"] = error
     duration_ms = round((time.perf_counter() - started) * 1000, 1)

@@ -453,7 +453,7 @@ async def test_calls_are_logged_without_credentials(connect, caplog: pytest.LogC
         await connect(handler).stop_servers(["a"])
     (record,) = [r for r in caplog.records if r.name == "bot.bms.client"]
     assert (record.method, record.path, record.status) == ("POST", ACTION, 200)
-    assert record.request_id == "rid-1"
+    assert record.huawei_request_id == "rid-1"
     assert isinstance(record.duration_ms, float)
     assert "SDK-HMAC" not in caplog.text
     assert "Signature" not in str(record.__dict__)
