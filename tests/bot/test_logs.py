@@ -59,3 +59,12 @@ def test_text_format() -> None:
     """The text format is one readable line with key=value fields."""
     record = logging.makeLogRecord({"msg": "hello", "levelname": "INFO", "name": "x", "job": "j"})
     assert TextFormatter().format(record) == "INFO    x: hello job=j"
+
+
+def test_request_field_becomes_request_id(capture) -> None:
+    """Outside a request's context (start-up recovery), a ``request`` field is the request_id."""
+    logger, stream = capture
+    logger.info("recovered one", extra={"request": "req_9"})
+    line = json.loads(stream.getvalue())
+    assert line["request_id"] == "req_9"
+    assert "request" not in line
