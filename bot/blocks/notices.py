@@ -23,6 +23,8 @@ _HANDLED = {
     "timed_out": "This stop was already confirmed: see the thread in the channel.",
     "cancelled": "This stop was already cancelled. Nothing was stopped.",
     "expired": "This preview has expired. Nothing was stopped: run `/bms stop` again.",
+    "previewed": "Another click was being handled at the same moment and did not go through. "
+    "Nothing was stopped: click Stop again.",
 }
 
 

@@ -66,7 +66,11 @@ async def on_confirm(deps: Deps, request_id: str, place: Place) -> None:
     )
     if not won:
         # Lost a race with a concurrent click (or the clock ran out meanwhile): say what happened.
-        await _refuse_if_unavailable(deps, await deps.store.get_request(request_id), place)
+        fresh = await deps.store.get_request(request_id)
+        if not await _refuse_if_unavailable(deps, fresh, place):
+            # The winner put it back meanwhile (it could not post here): the button works again.
+            message = already_handled_message("previewed", simulated=deps.simulated)
+            await tell(deps.poster, place, message, replace=False)
         return
     log.info("request confirmed", extra={"request": request_id, "user": place.user_id})
     await launch(deps, request_id, place)
