@@ -84,8 +84,8 @@ async def _poll_chunk(deps: Deps, req: RequestRow, chunk: ChunkRow) -> None:
             chunk.id, ChunkState.ENDED, now, verdicts, job_status=job.status, polled_at=now
         )
         log.info("job ended", extra={"job": chunk.job_id, "status": job.status})
-    else:
-        await deps.store.record_poll(chunk.id, now, job.status, verdicts)
+    elif verdicts != chunk.verdicts or job.status != chunk.job_status or chunk.poll_failures:
+        await deps.store.record_poll(chunk.id, now, job.status, verdicts)  # only what changed
 
 
 async def _show_progress(deps: Deps, req: RequestRow, chunk_rows: list[ChunkRow]) -> None:
