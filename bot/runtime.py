@@ -7,6 +7,7 @@ import logging
 import signal
 from dataclasses import dataclass, field
 
+import aiohttp
 import httpx
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -102,8 +103,11 @@ async def _check_slack_token(deps: Deps) -> None:
             f"Slack rejected SLACK_BOT_TOKEN ({error}). Check the token (xoxb-…) and "
             "SLACK_API_URL, or run `bms-bot check`."
         ) from exc
-    except SlackClientError as exc:
-        raise StartupError(f"cannot reach Slack at {deps.settings.slack_api_url}: {exc}") from exc
+    except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+        raise StartupError(
+            f"cannot reach Slack at {deps.settings.slack_api_url} ({type(exc).__name__}: {exc}). "
+            "Check the network, any proxy, and SLACK_API_URL."
+        ) from exc
 
 
 async def health(request: web.Request) -> web.Response:

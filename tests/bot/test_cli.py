@@ -73,3 +73,18 @@ def test_bad_database_url_is_explained(tmp_path: Path) -> None:
     assert "cannot open the database (postgresql+psycopg)" in result.stderr
     assert "BMS_DATABASE_URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_unreachable_slack_is_explained(tmp_path: Path) -> None:
+    """Slack out of reach stops start-up with what to check, not a traceback."""
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "BMS_SIMULATOR": "true",
+        "SLACK_API_URL": "http://127.0.0.1:1/api/",
+        "PORT": "0",
+    }
+    result = run(tmp_path, env=env)
+    assert result.returncode == 2
+    assert "cannot reach Slack at http://127.0.0.1:1/api/" in result.stderr
+    assert "Traceback" not in result.stderr
