@@ -1,7 +1,8 @@
 """Shared pieces of the benchmarks: percentiles, tables, JSON results, settings, and process facts.
 
-Benchmarks measure; they never assert on timing. Everything runs in this one process on 127.0.0.1:
-the bot (aiohttp + Bolt), the fake Slack, the BMS simulator and the load generator share one event
+Benchmarks measure; they never assert on timing. Everything runs on 127.0.0.1, and unless a
+benchmark runs the bot as its own process (``ack_latency.py`` does by default), the bot (aiohttp +
+Bolt), the fake Slack, the BMS simulator and the load generator share one process and one event
 loop, so every figure includes the cost of the fakes and the client too.
 """
 
@@ -100,13 +101,13 @@ def peak_rss_mib() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def environment() -> dict[str, Any]:
+def environment(note: str = SHARED_CORES_NOTE) -> dict[str, Any]:
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "note": SHARED_CORES_NOTE,
+        "note": note,
     }
 
 
