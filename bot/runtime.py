@@ -110,6 +110,17 @@ async def _check_slack_token(deps: Deps) -> None:
         ) from exc
 
 
+async def _check_app_token(app: AsyncApp, token: str) -> None:
+    """The SDK retries a refused app token forever; refuse to start instead, and say why."""
+    try:
+        await app.client.apps_connections_open(app_token=token)
+    except SlackApiError as exc:
+        raise StartupError(
+            f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}): use an app-level "
+            "token (xapp-…) with connections:write, and turn Socket Mode on for the app."
+        ) from exc
+
+
 async def health(request: web.Request) -> web.Response:
     deps = request.app[DEPS_KEY]
     try:
@@ -172,8 +183,10 @@ class Runtime:
         self.port = self._runner.addresses[0][1]
         if self.settings.socket_mode and self.settings.slack_app_token:
             token = self.settings.slack_app_token.get_secret_value()
+            await _check_app_token(app, token)
             self._socket = AsyncSocketModeHandler(app, token)
-            await self._socket.connect_async()  # type: ignore[no-untyped-call]  # Bolt leaves it untyped
+            # From here the SDK reconnects by itself (network drops, Slack's refreshes).
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]  # untyped in Bolt
 
     async def stop(self) -> None:
         if self._socket is not None:

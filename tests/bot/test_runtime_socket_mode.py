@@ -8,9 +8,11 @@ import logging
 import pytest
 
 from bot.ids import ActionId, MetadataEvent
+from bot.runtime import Runtime, StartupError
+from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_limits import validate_message
 from tests.fakes.slack_requests import ALICE, BOB, CHANNEL
-from tests.support.harness import button_value
+from tests.support.harness import button_value, make_settings
 from tests.support.slack_text import readable, texts
 from tests.support.socket_bot import SocketBot, running_socket_bot
 
@@ -107,3 +109,21 @@ async def test_mention_in_thread_previews_there_and_ignores_its_retry(
     assert button_value(preview.blocks)
     assert lookups(bot, server.id) == 1
     assert bot.sim.stop_calls == []
+
+
+async def test_wrong_app_token_is_explained(tmp_path) -> None:
+    """A wrong app-level token stops start-up with a plain StartupError naming SLACK_APP_TOKEN."""
+    async with FakeSlack() as slack:
+        settings = make_settings(
+            slack.api_url,
+            "http://127.0.0.1:9/unused",
+            f"sqlite+aiosqlite:///{tmp_path}/s.db",
+            slack_app_token="xapp-wrong",
+            slack_signing_secret=None,
+        )
+        runtime = Runtime(settings)
+        try:
+            with pytest.raises(StartupError, match="SLACK_APP_TOKEN"):
+                await runtime.start()
+        finally:
+            await runtime.stop()
