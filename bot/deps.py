@@ -23,4 +23,5 @@ class Deps:
     watcher: Watcher
     progress: ProgressGate
     simulated: bool = False
+    sample_servers: tuple[tuple[str, str], ...] = ()  # (name, id) shown by help in simulator mode
     now: Callable[[], float] = field(default=time.time)

@@ -90,6 +90,7 @@ async def build_deps(settings: Settings, simulator: EmbeddedSimulator | None = N
         watcher=Watcher(settings.bms_poll_interval),
         progress=ProgressGate(settings.bms_progress_interval),
         simulated=simulator is not None,
+        sample_servers=simulator.samples() if simulator is not None else (),
     )
 
 

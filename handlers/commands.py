@@ -20,7 +20,7 @@ async def handle_bms_command(
 ) -> None:
     parsed = parse_command(command.get("text") or "")
     if isinstance(parsed, HelpCommand):
-        await ack(**help_message(deps.simulated).as_ack())
+        await ack(**help_message(deps.simulated, deps.sample_servers).as_ack())
         return
     if isinstance(parsed, ParseError):
         await ack(**parse_error_message(parsed, simulated=deps.simulated).as_ack())

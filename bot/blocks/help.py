@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.blocks.message import Message, build, header, section
 from bot.blocks.text import code, escape
 from bot.core.parser import EXAMPLE_ID, USAGE
@@ -29,8 +31,9 @@ _DETAILS = (
 )
 
 
-def help_message(simulated: bool = False) -> Message:
-    """Usage, examples, and what happens between preview and thread."""
+def help_message(simulated: bool = False, samples: Sequence[tuple[str, str]] = ()) -> Message:
+    """Usage, examples, and what happens between preview and thread; ``samples`` (name, id) are
+    servers to try it on (the simulator's, so a first try needs nothing looked up)."""
     blocks = [
         header("Stop Huawei Cloud bare metal servers"),
         section(f"*Usage*\n{code(USAGE, 200)}"),
@@ -38,4 +41,7 @@ def help_message(simulated: bool = False) -> Message:
         section(_STEPS),
         section(_DETAILS),
     ]
+    if samples:
+        rows = [f"• {escape(name[:60])} {code(server_id, 64)}" for name, server_id in samples[:5]]
+        blocks.append(section("*Servers to try it on*\n" + "\n".join(rows)))
     return build(f"Usage: {escape(USAGE)}", blocks, simulated=simulated)

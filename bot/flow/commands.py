@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 async def run_command(deps: Deps, command: Command, place: Place) -> None:
     match command:
         case HelpCommand():
-            await tell(deps.poster, place, help_message(deps.simulated))
+            await tell(deps.poster, place, help_message(deps.simulated, deps.sample_servers))
         case ParseError():
             await tell(deps.poster, place, parse_error_message(command, simulated=deps.simulated))
         case StatusCommand():

@@ -47,6 +47,11 @@ class EmbeddedSimulator:
     def project_id(self) -> str:
         return self.sim.project_id
 
+    def samples(self, count: int = 3) -> tuple[tuple[str, str], ...]:
+        """(name, id) of the first few servers, for the help message."""
+        servers = list(self.sim.servers.values())[:count]
+        return tuple((s.name, s.id) for s in servers)
+
     def auth(self) -> httpx.Auth:
         """AK/SK signing with this simulator's credentials, sending its project id."""
         return AkSkAuth(self._access_key, self._secret_key, self.project_id)

@@ -37,7 +37,8 @@ async def test_signature_is_checked(tmp_path) -> None:
 
 
 async def test_embedded_simulator_says_so_everywhere(tmp_path) -> None:
-    """With BMS_SIMULATOR=true the bot runs its own simulator and every message says so."""
+    """With BMS_SIMULATOR=true the bot runs its own simulator, every message says so, and help
+    lists servers to try."""
     async with FakeSlack() as slack:
         slack.add_channel(CHANNEL)
         settings = make_settings(
@@ -58,6 +59,8 @@ async def test_embedded_simulator_says_so_everywhere(tmp_path) -> None:
                 assert request_id
                 assert "simulator" in texts(preview.blocks).lower()
                 assert "simulator" in (preview.text or "").lower()
+                help_ack, _ = await bot.command("help")
+                assert server.id in help_ack.text  # servers to try it on
         finally:
             await runtime.stop()
 

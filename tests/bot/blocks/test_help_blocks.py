@@ -44,3 +44,12 @@ def test_simulated_help_says_so():
     """The simulated help carries the simulator banner."""
     assert "no real servers are affected" in _all_text(help_message(True))
     assert "no real servers are affected" not in _all_text(help_message(False))
+
+
+def test_simulator_samples_listed() -> None:
+    """In simulator mode, help lists servers to try, escaped, at most five."""
+    samples = [(f"web-<{i}>", f"0000000{i}-0000-4000-8000-000000000000") for i in range(8)]
+    text = _all_text(help_message(True, samples))
+    assert "web-&lt;0&gt;" in text
+    assert "00000004-0000-4000-8000-000000000000" in text
+    assert "00000005-0000-4000-8000-000000000000" not in text
