@@ -10,17 +10,15 @@ from typing import Any
 
 import httpx
 import pytest
+from bms_bodies import BMS_BODY, error
 
 from bot.bms.client import BmsClient
 from bot.bms.errors import (
-    CloudAuthError,
-    CloudError,
     CloudNotFound,
     CloudRejected,
     CloudThrottled,
     CloudUnavailable,
 )
-from bot.bms.responses import error_for_response
 from bot.bms.signing import AkSkAuth, canonical_request, parse_authorization, signature
 from bot.retry import RetryPolicy
 
@@ -112,109 +110,6 @@ async def connect() -> AsyncIterator[Callable[..., BmsClient]]:
     yield make
     for client in clients:
         await client.aclose()
-
-
-def error(status: int, body: Any = None, text: str = "", **headers: str) -> httpx.Response:
-    if body is not None:
-        return httpx.Response(status, json=body, headers=headers)
-    return httpx.Response(status, text=text, headers=headers)
-
-
-def bms(code: str, message: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message}}
-
-
-def gateway(code: str, message: str, request_id: str | None = None) -> dict[str, Any]:
-    return {"error_code": code, "error_msg": message} | (
-        {"request_id": request_id} if request_id else {}
-    )
-
-
-BMS_BODY = bms("BMS.0039", "server already stopped")
-RID = "X-Request-Id"
-
-
-@pytest.mark.parametrize(
-    ("response", "kind", "code", "message", "request_id"),
-    [
-        (
-            error(400, BMS_BODY, **{RID: "r1"}),
-            CloudRejected,
-            "BMS.0039",
-            BMS_BODY["error"]["message"],
-            "r1",
-        ),
-        (
-            error(429, gateway("APIGW.0308", "slow", "r2")),
-            CloudThrottled,
-            "APIGW.0308",
-            "slow",
-            "r2",
-        ),
-        (
-            error(401, gateway("APIGW.0301", "bad sig", "r3")),
-            CloudAuthError,
-            "APIGW.0301",
-            "bad sig",
-            "r3",
-        ),
-        (error(400, bms("BMS.0040", "no server")), CloudNotFound, "BMS.0040", "no server", None),
-        (error(404, text="Not Found"), CloudNotFound, None, "Not Found", None),
-        (error(400, bms("BMS.0212", "overloaded")), CloudThrottled, "BMS.0212", "overloaded", None),
-        (error(403, gateway("APIGW.0302", "denied")), CloudRejected, "APIGW.0302", "denied", None),
-        (
-            error(404, gateway("APIGW.0101", "no API")),
-            CloudRejected,
-            "APIGW.0101",
-            "no API (is the BMS endpoint right?)",
-            None,
-        ),
-        (
-            error(502, text="<b>Bad</b>\nmore", **{RID: "r4"}),
-            CloudUnavailable,
-            None,
-            "<b>Bad</b>",
-            "r4",
-        ),
-        (error(500, text=""), CloudUnavailable, None, "HTTP 500 Internal Server Error", None),
-    ],
-)
-def test_error_shapes_map_to_exceptions(
-    response: httpx.Response, kind: type[CloudError], code: str, message: str, request_id: str
-):
-    """Both error body shapes, plain text and empty bodies map to the right exception."""
-    exc = error_for_response(response)
-    assert type(exc) is kind
-    assert (exc.code, exc.message, exc.request_id) == (code, message, request_id)
-    assert exc.http_status == response.status_code
-
-
-def test_retry_after_header_sets_throttle_delay():
-    """A Retry-After header in seconds becomes CloudThrottled.retry_after."""
-    exc = error_for_response(error(429, {"error_code": "APIGW.0308"}, **{"Retry-After": "7"}))
-    assert isinstance(exc, CloudThrottled)
-    assert exc.retry_after == 7.0
-    assert error_for_response(error(429, text="busy")).retry_after is None  # type: ignore[attr-defined]
-
-
-def test_retry_after_accepts_an_http_date():
-    """A Retry-After HTTP date in the past counts as zero seconds; junk is ignored."""
-    past = error_for_response(
-        error(429, text="x", **{"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
-    )
-    junk = error_for_response(error(429, text="x", **{"Retry-After": "soon"}))
-    assert past.retry_after == 0.0  # type: ignore[attr-defined]
-    assert junk.retry_after is None  # type: ignore[attr-defined]
-
-
-def test_five_hundreds_may_have_been_sent_unless_refused_for_now():
-    """A 5xx may have taken effect; a 503 with Retry-After was refused unprocessed."""
-    plain = error_for_response(error(503, text="down"))
-    refused = error_for_response(error(503, text="down", **{"Retry-After": "2"}))
-    assert isinstance(plain, CloudUnavailable)
-    assert plain.maybe_sent
-    assert isinstance(refused, CloudUnavailable)
-    assert not refused.maybe_sent
 
 
 async def test_client_raises_mapped_error_with_details(connect):
