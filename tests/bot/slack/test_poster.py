@@ -1,0 +1,62 @@
+"""Every way a Slack call fails becomes a SlackFailure the flow can act on."""
+
+from __future__ import annotations
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks.message import Message
+from bot.slack.poster import NotInChannel, Poster, SlackFailure
+from tests.fakes.slack_api import FakeSlack
+
+HELLO = Message(text="hello", blocks=[])
+
+
+async def test_unreachable_slack_is_a_transient_failure() -> None:
+    """No answer at all (connection refused) is a SlackFailure marked transient."""
+    poster = Poster(AsyncWebClient(token="xoxb-1", base_url="http://127.0.0.1:1/api/"))
+    with pytest.raises(SlackFailure) as caught:
+        await poster.post("C1", HELLO)
+    assert caught.value.transient
+
+
+async def test_not_in_channel_and_final_errors() -> None:
+    """not_in_channel is NotInChannel; an invalid token is final, not transient."""
+    async with FakeSlack() as slack:
+        slack.add_channel("G1", member=False, private=True)
+        slack.add_channel("C1")
+        poster = Poster(AsyncWebClient(token="xoxb-test", base_url=slack.api_url))
+        with pytest.raises(NotInChannel):
+            await poster.post("G1", HELLO)
+        wrong = Poster(AsyncWebClient(token="xoxb-wrong", base_url=slack.api_url))
+        with pytest.raises(SlackFailure) as caught:
+            await wrong.post("C1", HELLO)
+        assert caught.value.error == "invalid_auth"
+        assert not caught.value.transient
+
+
+async def test_rate_limited_carries_retry_after() -> None:
+    """A 429 is transient and carries Slack's Retry-After."""
+    async with FakeSlack(rate_limits={"chat.update": 1}) as slack:
+        slack.add_channel("C1")
+        poster = Poster(AsyncWebClient(token="xoxb-test", base_url=slack.api_url))
+        ts = await poster.post("C1", HELLO)
+        await poster.update("C1", ts, HELLO, best_effort=True)
+        with pytest.raises(SlackFailure) as caught:
+            await poster.update("C1", ts, HELLO, best_effort=True)
+        assert caught.value.error == "ratelimited"
+        assert caught.value.transient
+        assert caught.value.retry_after is not None
+
+
+async def test_non_json_error_page_is_a_failure() -> None:
+    """An HTML 5xx page instead of Slack's JSON is a transient SlackFailure, not a crash."""
+    async with FakeSlack() as slack:
+        slack.add_channel("C1")
+        slack.fail_next("chat.postMessage", "internal_error", status=503)
+        poster = Poster(
+            AsyncWebClient(token="xoxb-test", base_url=slack.api_url, retry_handlers=[])
+        )
+        with pytest.raises(SlackFailure) as caught:
+            await poster.post("C1", HELLO)
+        assert caught.value.transient
