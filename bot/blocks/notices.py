@@ -79,6 +79,27 @@ def already_handled_message(state: str, *, simulated: bool = False) -> Message:
     return _notice(text, simulated=simulated)
 
 
+def slack_refused_message(error: str, *, simulated: bool = False) -> Message:
+    """The thread root could not be posted for a reason other than membership."""
+    text = (
+        f"Slack did not take my message in the channel ({inline(error, 80)}), so I did not send "
+        f"the stop. {_NOTHING_STOPPED} Click Stop again in a moment."
+    )
+    return _notice(text, simulated=simulated)
+
+
+def report_undeliverable_message(
+    request_id: str, error: str, job_ids: Sequence[str], *, simulated: bool = False
+) -> Message:
+    """The per-server report could not be posted in the thread: say so privately."""
+    jobs = ", ".join(code(j, 64) for j in job_ids[:5]) or "none"
+    text = (
+        f"I could not post the results of request {code(request_id)} in the thread "
+        f"({inline(error, 80)}). Check the servers with `/bms status <job-id>`: jobs {jobs}."
+    )
+    return _notice(text, simulated=simulated)
+
+
 def not_in_channel_message(*, simulated: bool = False) -> Message:
     text = (
         "I can't post in this channel: invite @bms-bot (`/invite @bms-bot`) and click Stop again. "

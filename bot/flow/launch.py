@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import logging
 
-from bot.blocks.notices import not_in_channel_message, submitted_message
+from bot.blocks.notices import (
+    not_in_channel_message,
+    slack_refused_message,
+    submitted_message,
+)
 from bot.blocks.progress import jobs_submitted_message, root_message
 from bot.core.lifecycle import ChunkState, RequestState
 from bot.deps import Deps
-from bot.flow.place import Place, tell
+from bot.flow.place import Place, requester_of, tell, tell_quietly
 from bot.flow.submit import say_in_thread, submit_chunk
 from bot.flow.summary import summary_of
 from bot.slack.poster import NotInChannel, SlackFailure
@@ -22,22 +26,28 @@ log = logging.getLogger(__name__)
 
 
 async def _ensure_root(deps: Deps, req: RequestRow, place: Place | None) -> RequestRow | None:
-    """Post the public root message once; None if it cannot be posted (the request is reverted)."""
+    """Post the public root message once; None if it could not be posted, and then nothing is sent.
+
+    With a person clicking, or when Slack's answer is final, the request goes back to PREVIEWED
+    (the same button works again) and the person is told why. During recovery a passing failure
+    leaves it CONFIRMED for housekeeping to try again.
+    """
     if req.root_ts:
         return req
     message = root_message(summary_of(req, [], deps.simulated), 0, 0, "submitting")
     try:
         ts = await deps.poster.post(req.channel_id, message, thread_ts=req.thread_ts)
     except SlackFailure as exc:
-        # Nothing was stopped yet: put the request back so the same button works after a fix.
-        await deps.store.move(req.id, RequestState.PREVIEWED, deps.now())
         log.warning("root post failed", extra={"request": req.id, "error": exc.error})
-        if place is not None and isinstance(exc, NotInChannel):
-            await tell(
-                deps.poster, place, not_in_channel_message(simulated=deps.simulated), replace=False
-            )
+        if place is None and exc.transient:
             return None
-        raise
+        await deps.store.move(req.id, RequestState.PREVIEWED, deps.now())
+        if isinstance(exc, NotInChannel):
+            notice = not_in_channel_message(simulated=deps.simulated)
+        else:
+            notice = slack_refused_message(exc.error, simulated=deps.simulated)
+        await tell_quietly(deps.poster, place or requester_of(req, deps.now()), notice)
+        return None
     await deps.store.set_request_fields(
         req.id, deps.now(), root_ts=ts, thread_ts=req.thread_ts or ts
     )

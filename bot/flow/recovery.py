@@ -24,10 +24,13 @@ def stale_claim_seconds(deps: Deps) -> float:
 async def resume_all(deps: Deps) -> None:
     """Called once at start: poll what was being polled, finish what was being confirmed."""
     for req in await deps.store.active_requests():
-        if req.state is RequestState.CONFIRMED:
-            await resume_confirmed(deps, req, at_start=True)
-        else:
-            deps.watcher.watch(req.id, first_in=0)
+        try:
+            if req.state is RequestState.CONFIRMED:
+                await resume_confirmed(deps, req, at_start=True)
+            else:
+                deps.watcher.watch(req.id, first_in=0)
+        except Exception:  # one request must not keep the bot from starting; housekeeping retries
+            log.exception("could not resume a request", extra={"request": req.id})
     log.info("recovered", extra={"watching": len(deps.watcher.watching())})
 
 
@@ -64,7 +67,10 @@ async def housekeeping(deps: Deps) -> None:
         await deps.store.forget_events(now - EVENT_MEMORY_SECONDS)
         for req in await deps.store.requests_in([RequestState.CONFIRMED]):
             if now - (req.confirmed_at or now) > stale_claim_seconds(deps):
-                await resume_confirmed(deps, req)
+                try:
+                    await resume_confirmed(deps, req)
+                except Exception:
+                    log.exception("could not resume a request", extra={"request": req.id})
         if expired:
             log.info("previews expired", extra={"count": expired})
     except Exception:
