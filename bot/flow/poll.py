@@ -17,7 +17,7 @@ from bot.bms.errors import CloudError
 from bot.core.lifecycle import CHUNK_SETTLED, ChunkState, RequestState
 from bot.core.results import verdicts_from_job
 from bot.deps import Deps
-from bot.flow.report import finish
+from bot.flow.report import finish, post_report, show_final
 from bot.flow.submit import say_in_thread
 from bot.flow.summary import progress_of, summary_of
 from bot.logs import request_id_var
@@ -51,7 +51,10 @@ async def _tick(deps: Deps, request_id: str) -> None:
     if req.state is RequestState.SUBMITTED:
         for chunk in await deps.store.chunks(request_id):
             if chunk.state is ChunkState.SUBMITTED:
-                await _poll_chunk(deps, req, chunk)
+                try:
+                    await _poll_chunk(deps, req, chunk)
+                except Exception:  # one broken job must not keep the timeout below from acting
+                    log.exception("job poll broke", extra={"job": chunk.job_id})
         chunk_rows = await deps.store.chunks(request_id)
         now = deps.now()
         if not all(c.state in CHUNK_SETTLED for c in chunk_rows):
@@ -104,6 +107,7 @@ async def _show_progress(deps: Deps, req: RequestRow, chunk_rows: list[ChunkRow]
 
 
 async def _time_out(deps: Deps, req: RequestRow, chunk_rows: list[ChunkRow]) -> None:
+    """Stop watching: say which jobs still run and how to check them, and report what is known."""
     if not await deps.store.move(req.id, RequestState.TIMED_OUT, deps.now()):
         return
     deps.watcher.unwatch(req.id)
@@ -111,12 +115,6 @@ async def _time_out(deps: Deps, req: RequestRow, chunk_rows: list[ChunkRow]) -> 
     minutes = round(deps.settings.bms_job_timeout / 60)
     log.warning("request timed out", extra={"jobs": running})
     await say_in_thread(deps, req, timeout_message(running, minutes, simulated=deps.simulated))
-    if req.root_ts and deps.progress.allow(req.id, force=True):
-        done, failed = progress_of(chunk_rows)
-        summary = summary_of(req, chunk_rows, deps.simulated)
-        try:
-            await deps.poster.update(
-                req.channel_id, req.root_ts, root_message(summary, done, failed, "timed_out")
-            )
-        except SlackFailure as exc:
-            log.warning("root update failed", extra={"error": exc.error})
+    # Best effort, once: polling has stopped, so a part that fails now is not tried again.
+    await post_report(deps, req, chunk_rows)
+    await show_final(deps, req, chunk_rows, "timed_out")

@@ -30,6 +30,7 @@ class RequestRow:
     confirmed_at: float | None
     root_ts: str | None
     submitted_at: float | None
+    finished_at: float | None
     progress_done: int
     report_parts_posted: int
 
@@ -57,6 +58,7 @@ class RequestRow:
             confirmed_at=m["confirmed_at"],
             root_ts=m["root_ts"],
             submitted_at=m["submitted_at"],
+            finished_at=m["finished_at"],
             progress_done=m["progress_done"],
             report_parts_posted=m["report_parts_posted"],
         )

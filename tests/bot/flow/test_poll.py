@@ -72,3 +72,19 @@ async def test_rate_limited_edits_do_not_hold_up_results(tmp_path) -> None:
         refused = [c for c in bot.slack.calls_to("chat.update") if c.error == "ratelimited"]
         assert 1 <= len(refused) <= 2  # paused for Retry-After after the first refusal
         assert request_id
+
+
+async def test_timeout_still_reports_what_is_known(tmp_path) -> None:
+    """At the timeout, servers that already failed are reported with Huawei's code; the slow one
+    is listed as still pending."""
+    sim = new_simulator(stop_seconds=0.1)
+    async with running_bot(tmp_path, sim=sim, bms_job_timeout=1.0) as bot:
+        good = bot.sim.seed(1)[0]
+        bad = bot.sim.add_server(name="db-1", fail_code="BMS.0037", fail_reason="rebooting")
+        slow = bot.sim.add_server(name="slow-1", stop_seconds=30)
+        request_id, _ = await bot.confirm(f"stop {good.id} {bad.id} {slow.id}")
+        assert await bot.settled(request_id) is RequestState.TIMED_OUT
+        await bot.slack.wait_for(lambda: "BMS.0037" in bot.thread_text())
+        thread = bot.thread_text()
+        assert slow.id in thread
+        assert good.id in thread

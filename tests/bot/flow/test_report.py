@@ -1,0 +1,26 @@
+"""The report: posted in parts exactly once, and told privately when the thread is out of reach."""
+
+from __future__ import annotations
+
+from bot.core.lifecycle import RequestState
+from bot.ids import ActionId
+from tests.fakes.slack_requests import CHANNEL
+from tests.support.harness import button_value, new_simulator, running_bot, texts
+
+
+async def test_report_to_a_channel_the_bot_left_is_told_privately(tmp_path) -> None:
+    """If the bot can no longer post in the channel, the requester hears it privately with the
+    job ids, and the request finishes instead of retrying forever."""
+    async with running_bot(tmp_path, sim=new_simulator(stop_seconds=0.6)) as bot:
+        server = bot.sim.seed(1)[0]
+        _, command_url = await bot.command(f"stop {server.id}")
+        preview = await bot.wait_response(command_url)
+        request_id = button_value(preview.blocks or [])
+        assert request_id
+        await bot.click(ActionId.CONFIRM, request_id)
+        await bot.slack.wait_for(lambda: "accepted the stop" in bot.thread_text())
+        bot.slack.add_channel(CHANNEL, member=False, private=True)  # the bot was removed
+        assert await bot.settled(request_id) is RequestState.FINISHED
+        told = [r for r in bot.responses(command_url) if "could not post" in texts(r.blocks)]
+        assert len(told) == 1
+        assert next(iter(bot.sim.jobs)) in texts(told[0].blocks)
