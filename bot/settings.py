@@ -90,6 +90,8 @@ class Settings(BaseSettings):
             and self.huaweicloud_iam_password
             and self.huaweicloud_iam_domain
         )
+        if has_iam and not has_aksk and not (self.bms_region or self.huaweicloud_iam_endpoint):
+            raise ValueError("IAM-token auth needs BMS_REGION or HUAWEICLOUD_IAM_ENDPOINT")
         if not (has_aksk or has_iam):
             raise ValueError(
                 "set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (or HUAWEICLOUD_IAM_USERNAME, "

@@ -50,10 +50,11 @@ def message_for(error: BaseException, simulated: bool) -> Message:
     return unexpected_error_message(ref, simulated=simulated)
 
 
-async def handle_error(error: Exception, body: dict[str, Any], deps: Deps) -> None:
-    message = message_for(error, deps.simulated)
+async def handle_error(error: Exception, body: dict[str, Any], deps: Deps | None) -> None:
+    """Bolt passes ``deps=None`` for a failure before our middleware ran: then only log it."""
+    message = message_for(error, deps.simulated if deps else False)
     place = place_for(body)
-    if place is None:
+    if place is None or deps is None:
         return
     try:
         await tell(deps.poster, place, message, replace=False)
