@@ -78,3 +78,17 @@ def test_secrets_hidden_in_repr() -> None:
 def test_database_url_driver(given: str, expected: str) -> None:
     """Plain database URLs get the async driver."""
     assert normalise_database_url(given) == expected
+
+
+def test_iam_auth_needs_somewhere_to_get_tokens() -> None:
+    """IAM-token auth with only BMS_ENDPOINT names what is missing instead of calling iam.None."""
+    with pytest.raises(ValidationError, match="HUAWEICLOUD_IAM_ENDPOINT"):
+        make(
+            bms_region=None,
+            bms_endpoint="https://bms.example",
+            huaweicloud_sdk_ak=None,
+            huaweicloud_sdk_sk=None,
+            huaweicloud_iam_username="u",
+            huaweicloud_iam_password="p",
+            huaweicloud_iam_domain="d",
+        )
