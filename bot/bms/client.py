@@ -42,6 +42,7 @@ MAX_PAGE = 1000  # the list API's largest limit
 FEW_IDS = 5  # up to this many ids, single GETs are cheaper than paging the whole project
 GET_CONCURRENCY = 5
 MAX_IN_FLIGHT = 32  # calls on the wire at once, per process
+STOP_SLOTS = 4  # of which kept for stop POSTs
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 
 
@@ -55,7 +56,10 @@ class BmsClient:
         # httpcore's pool spends CPU in proportion to queued x open connections: under a burst
         # (200 commands → 700 lookups) that starves the event loop and delays Slack acks past 3 s.
         # Queue here instead, where waiting costs nothing.
-        self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT - STOP_SLOTS)
+        # Stops never queue behind a burst of lookups: a claimed stop must go out at once, or
+        # recovery could take its claim for a dead sender's.
+        self._stop_slots = asyncio.Semaphore(STOP_SLOTS)
 
     @classmethod
     def create(
@@ -204,7 +208,7 @@ class BmsClient:
         """One exchange, logged; a JSON object back, or the mapped exception."""
         started = time.perf_counter()
         try:
-            async with self._in_flight:
+            async with self._stop_slots if method == "POST" else self._in_flight:
                 response = await self._http.request(method, path, params=params, json=json)
         except httpx.HTTPError as exc:
             _log(logging.WARNING, started, method, path, error=type(exc).__name__)
