@@ -17,6 +17,7 @@ from bot.blocks.progress import jobs_submitted_message, root_message
 from bot.core.lifecycle import ChunkState, RequestState
 from bot.deps import Deps
 from bot.flow.place import Place, requester_of, tell, tell_quietly
+from bot.flow.root import edit_root
 from bot.flow.submit import say_in_thread, submit_chunk
 from bot.flow.summary import summary_of
 from bot.slack.poster import NotInChannel, SlackFailure
@@ -100,12 +101,5 @@ async def _settle_submission(deps: Deps, req: RequestRow) -> None:
             simulated=deps.simulated,
         )
         await say_in_thread(deps, req, message)
-    if running and req.root_ts and deps.progress.allow(req.id):
-        summary = summary_of(req, chunk_rows, deps.simulated)
-        root = root_message(summary, 0, 0, "running")
-        try:
-            await deps.poster.update(req.channel_id, req.root_ts, root, best_effort=True)
-        except SlackFailure as exc:
-            log.warning("root update failed", extra={"request": req.id, "error": exc.error})
-            if exc.retry_after:
-                deps.progress.hold(exc.retry_after)
+    if running:
+        await edit_root(deps, req, chunk_rows, "running")

@@ -12,16 +12,15 @@ import logging
 import secrets
 
 from bot.blocks.notices import cloud_error_message, timeout_message
-from bot.blocks.progress import root_message
 from bot.bms.errors import CloudError
 from bot.core.lifecycle import CHUNK_SETTLED, ChunkState, RequestState
 from bot.core.results import verdicts_from_job
 from bot.deps import Deps
-from bot.flow.report import finish, post_report, show_final
+from bot.flow.report import finish, post_report
+from bot.flow.root import edit_root
 from bot.flow.submit import say_in_thread
-from bot.flow.summary import progress_of, summary_of
+from bot.flow.summary import progress_of
 from bot.logs import request_id_var
-from bot.slack.poster import SlackFailure
 from bot.store.rows import ChunkRow, RequestRow
 
 log = logging.getLogger(__name__)
@@ -92,18 +91,9 @@ async def _poll_chunk(deps: Deps, req: RequestRow, chunk: ChunkRow) -> None:
 
 
 async def _show_progress(deps: Deps, req: RequestRow, chunk_rows: list[ChunkRow]) -> None:
-    done, failed = progress_of(chunk_rows)
-    if done == req.progress_done or not req.root_ts or not deps.progress.allow(req.id):
-        return
-    message = root_message(summary_of(req, chunk_rows, deps.simulated), done, failed, "running")
-    try:
-        await deps.poster.update(req.channel_id, req.root_ts, message, best_effort=True)
-    except SlackFailure as exc:
-        log.warning("progress update failed", extra={"error": exc.error})
-        if exc.retry_after:
-            deps.progress.hold(exc.retry_after)
-        return
-    await deps.store.set_request_fields(req.id, deps.now(), progress_done=done)
+    done, _ = progress_of(chunk_rows)
+    if done != req.progress_done and await edit_root(deps, req, chunk_rows, "running"):
+        await deps.store.set_request_fields(req.id, deps.now(), progress_done=done)
 
 
 async def _time_out(deps: Deps, req: RequestRow, chunk_rows: list[ChunkRow]) -> None:
@@ -117,4 +107,4 @@ async def _time_out(deps: Deps, req: RequestRow, chunk_rows: list[ChunkRow]) -> 
     await say_in_thread(deps, req, timeout_message(running, minutes, simulated=deps.simulated))
     # Best effort, once: polling has stopped, so a part that fails now is not tried again.
     await post_report(deps, req, chunk_rows)
-    await show_final(deps, req, chunk_rows, "timed_out")
+    await edit_root(deps, req, chunk_rows, "timed_out", final=True)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 
 from bot.blocks.notices import report_undeliverable_message
-from bot.blocks.progress import RootState, root_message
 from bot.blocks.results import result_messages
 from bot.core.lifecycle import RequestState
 from bot.deps import Deps
 from bot.flow.place import requester_of, tell_quietly
-from bot.flow.summary import final_state, progress_of, results_of, summary_of
+from bot.flow.root import edit_root
+from bot.flow.summary import final_state, results_of, summary_of
 from bot.slack.poster import SlackFailure
 from bot.store.rows import ChunkRow, RequestRow
 
@@ -46,20 +46,6 @@ async def post_report(deps: Deps, req: RequestRow, chunk_rows: list[ChunkRow]) -
     return True
 
 
-async def show_final(
-    deps: Deps, req: RequestRow, chunk_rows: list[ChunkRow], state: RootState
-) -> None:
-    """The root message's last edit: the outcome (never skipped for the rate gate)."""
-    if not req.root_ts or not deps.progress.allow(req.id, force=True):
-        return
-    done, failed = progress_of(chunk_rows)
-    message = root_message(summary_of(req, chunk_rows, deps.simulated), done, failed, state)
-    try:
-        await deps.poster.update(req.channel_id, req.root_ts, message)
-    except SlackFailure as exc:
-        log.warning("final root update failed", extra={"error": exc.error})
-
-
 async def finish(deps: Deps, request_id: str) -> None:
     req = await deps.store.get_request(request_id)
     if req is None or req.state is not RequestState.REPORTING or not req.thread_ts:
@@ -67,8 +53,9 @@ async def finish(deps: Deps, request_id: str) -> None:
     chunk_rows = await deps.store.chunks(request_id)
     if not await post_report(deps, req, chunk_rows):
         return
-    await show_final(deps, req, chunk_rows, final_state(chunk_rows))
+    outcome = final_state(chunk_rows)
+    await edit_root(deps, req, chunk_rows, outcome, final=True)
     if await deps.store.move(request_id, RequestState.FINISHED, deps.now()):
         deps.watcher.unwatch(request_id)
         deps.progress.forget(request_id)
-        log.info("request finished", extra={"outcome": final_state(chunk_rows)})
+        log.info("request finished", extra={"outcome": outcome})
