@@ -8,22 +8,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.deps import Deps
 from bot.flow.confirm import on_cancel, on_confirm
-from bot.flow.place import Place
 from bot.ids import ActionId
 from handlers.errors import reported
-
-
-def place_of(body: dict[str, Any]) -> Place:
-    container = body.get("container") or {}
-    channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
-    return Place(
-        team_id=(body.get("team") or {}).get("id", ""),
-        channel_id=channel,
-        user_id=body["user"]["id"],
-        origin="click",
-        thread_ts=container.get("thread_ts"),
-        response_url=body.get("response_url"),
-    )
+from handlers.places import place_required
 
 
 async def handle_confirm(
@@ -31,7 +18,7 @@ async def handle_confirm(
 ) -> None:
     await ack()
     async with reported(body, deps):
-        await on_confirm(deps, str(action.get("value", "")), place_of(body))
+        await on_confirm(deps, str(action.get("value", "")), place_required(body, "click"))
 
 
 async def handle_cancel(
@@ -39,7 +26,7 @@ async def handle_cancel(
 ) -> None:
     await ack()
     async with reported(body, deps):
-        await on_cancel(deps, str(action.get("value", "")), place_of(body))
+        await on_cancel(deps, str(action.get("value", "")), place_required(body, "click"))
 
 
 def register(app: AsyncApp) -> None:

@@ -11,8 +11,8 @@ from bot.blocks.notices import looking_up_message, parse_error_message
 from bot.core.parser import HelpCommand, ParseError, StatusCommand, StopCommand, parse_command
 from bot.deps import Deps
 from bot.flow.commands import run_status, run_stop
-from bot.flow.place import Place
 from handlers.errors import reported
+from handlers.places import place_required
 
 
 async def handle_bms_command(
@@ -25,13 +25,7 @@ async def handle_bms_command(
     if isinstance(parsed, ParseError):
         await ack(**parse_error_message(parsed, simulated=deps.simulated).as_ack())
         return
-    place = Place(
-        team_id=command.get("team_id", ""),
-        channel_id=command["channel_id"],
-        user_id=command["user_id"],
-        origin="command",
-        response_url=command.get("response_url"),
-    )
+    place = place_required(body, "command")
     if isinstance(parsed, StatusCommand):
         await ack(text=f"Checking job `{parsed.job_id}`…")
         async with reported(body, deps):

@@ -15,30 +15,11 @@ from bot.blocks.message import Message
 from bot.blocks.notices import cloud_error_message, unexpected_error_message
 from bot.bms.errors import CloudError
 from bot.deps import Deps
-from bot.flow.place import Place, tell
+from bot.flow.place import tell
 from bot.slack.poster import SlackFailure
+from handlers.places import place_of
 
 log = logging.getLogger(__name__)
-
-
-def place_for(body: dict[str, Any]) -> Place | None:
-    """Where to answer: the response URL of a command or click, else the mention's thread."""
-    user = body.get("user_id") or (body.get("user") or {}).get("id")
-    event = body.get("event") or {}
-    channel = (
-        body.get("channel_id") or (body.get("channel") or {}).get("id") or event.get("channel")
-    )
-    user = user or event.get("user")
-    if not (channel and user):
-        return None
-    return Place(
-        team_id=str(body.get("team_id", "")),
-        channel_id=str(channel),
-        user_id=str(user),
-        origin="error",
-        thread_ts=event.get("thread_ts") or event.get("ts"),
-        response_url=body.get("response_url"),
-    )
 
 
 def message_for(error: BaseException, simulated: bool) -> Message:
@@ -53,7 +34,7 @@ def message_for(error: BaseException, simulated: bool) -> Message:
 async def handle_error(error: Exception, body: dict[str, Any], deps: Deps | None) -> None:
     """Bolt passes ``deps=None`` for a failure before our middleware ran: then only log it."""
     message = message_for(error, deps.simulated if deps else False)
-    place = place_for(body)
+    place = place_of(body, "error")
     if place is None or deps is None:
         return
     try:

@@ -11,8 +11,8 @@ from slack_bolt.async_app import AsyncApp
 from bot.core.parser import parse_command, strip_mention
 from bot.deps import Deps
 from bot.flow.commands import run_command
-from bot.flow.place import Place
 from handlers.errors import reported
+from handlers.places import place_required
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +22,7 @@ async def handle_app_mention(event: dict[str, Any], body: dict[str, Any], deps: 
     if not await deps.store.first_sighting(event_id, deps.now()):
         log.info("duplicate event delivery ignored", extra={"event_id": event_id})
         return
-    place = Place(
-        team_id=str(body.get("team_id", "")),
-        channel_id=event["channel"],
-        user_id=event["user"],
-        origin="mention",
-        thread_ts=event.get("thread_ts") or event["ts"],
-    )
+    place = place_required(body, "mention")
     async with reported(body, deps):
         await run_command(deps, parse_command(strip_mention(event.get("text") or "")), place)
 
