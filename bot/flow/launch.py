@@ -82,13 +82,13 @@ async def launch(deps: Deps, request_id: str, place: Place | None) -> None:
 
 async def _settle_submission(deps: Deps, req: RequestRow) -> None:
     now = deps.now()
-    if any(c.state is ChunkState.SUBMITTING for c in await deps.store.chunks(req.id)):
+    chunk_rows = await deps.store.chunks(req.id)
+    if any(c.state is ChunkState.SUBMITTING for c in chunk_rows):
         # Another sender holds a claim: stay CONFIRMED until it ends or recovery settles it.
         log.warning("a stop call is still being sent; leaving the request confirmed")
         return
     if not await deps.store.move(req.id, RequestState.SUBMITTED, now, submitted_at=now):
         return
-    chunk_rows = await deps.store.chunks(req.id)
     # Polling starts first, so no slow Slack call below can delay it. Nothing running (every
     # call refused or uncertain): report at once instead of after a poll interval.
     running = any(c.state is ChunkState.SUBMITTED for c in chunk_rows)
