@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench._support import summarise
-from bot.simulator.state import RequestRecord
+from simulator.state import RequestRecord
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_records import Call
 

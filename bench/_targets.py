@@ -22,8 +22,8 @@ from typing import Any
 
 from bench import _proc
 from bench._support import production_overrides
-from bot.simulator.runner import start_simulator
-from bot.simulator.state import Simulator
+from simulator.runner import start_simulator
+from simulator.state import Simulator
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import CHANNEL
 from tests.support.bot_process import BotProcess, bot_env, free_port

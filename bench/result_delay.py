@@ -120,7 +120,8 @@ async def settle(bot: Bot, reqs: list[Tracked], wait: float, grace: float) -> in
     with contextlib.suppress(AssertionError):
         await bot.slack.wait_for(lambda: not deps.watcher.watching(), timeout=grace)
     for req in reqs:
-        req.job_ids = tuple(c.job_id for c in await deps.store.chunks(req.request_id) if c.job_id)
+        record = await deps.store.load(req.request_id)
+        req.job_ids = record.job_ids if record else ()
     return len(deps.watcher.watching())
 
 

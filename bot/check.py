@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.app import create_slack_client
+from bot.backends import cloud_auth
 from bot.bms.client import BmsClient
 from bot.bms.errors import CloudError
 from bot.core.explain import advice_for_cloud_error
 from bot.retry import RetryPolicy
-from bot.runtime import cloud_auth
 from bot.settings import Settings
+from bot.slack.clients import create_slack_client
 
 OK, FAIL = "ok  ", "FAIL"
 
@@ -27,11 +27,9 @@ async def check_slack(settings: Settings) -> bool:
         )
         return False
     print(f"{OK} Slack: connected as @{auth.get('user')} in {auth.get('team')}.")
-    if settings.slack_app_token is not None:
+    if settings.socket_app_token is not None:
         try:
-            await client.apps_connections_open(
-                app_token=settings.slack_app_token.get_secret_value()
-            )
+            await client.apps_connections_open(app_token=settings.socket_app_token)
         except (SlackApiError, SlackClientError) as exc:
             print(
                 f"{FAIL} Slack Socket Mode: apps.connections.open failed ({exc}). Check "
@@ -67,7 +65,7 @@ async def check_cloud(settings: Settings) -> bool:
 
 
 async def run_check(settings: Settings) -> int:
-    mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {settings.port}"
+    mode = "Socket Mode" if settings.slack_mode == "socket" else f"HTTP on port {settings.port}"
     print(
         f"{OK} Configuration: valid ({mode}; database {settings.bms_database_url.split('://')[0]})."
     )

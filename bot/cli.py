@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Sequence
+from typing import cast
 
 from pydantic import ValidationError
 
@@ -48,6 +49,18 @@ def _secrets(settings: Settings) -> list[str]:
     return [v.get_secret_value() for v in values if v is not None]
 
 
+def _serve_simulator(host: str, port: int, servers: int) -> None:
+    """``bms-bot simulator``: the simulator package's own server, found by its entry point."""
+    from bot.backends import BackendUnavailable, ServeSimulator, simulator_entry  # noqa: PLC0415
+
+    try:
+        serve = cast("ServeSimulator", simulator_entry("serve"))
+    except BackendUnavailable as exc:
+        print(f"bms-bot simulator: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+    serve(host, port, servers)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bms-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
@@ -60,9 +73,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     if args.command == "simulator":
-        from bot.simulator.cli import run_simulator  # noqa: PLC0415 - only this subcommand needs it
-
-        run_simulator(args.host, args.port, args.servers)
+        _serve_simulator(args.host, args.port, args.servers)
         return
     settings = load_settings()
     setup_logging(settings.log_level, settings.log_format, _secrets(settings))

@@ -1,34 +1,36 @@
-"""Starting and stopping the whole bot: database, clients, scheduler, and the Slack connection."""
+"""Starting and stopping the whole bot: database, clients, scheduler, and the Slack connection.
+
+The runtime is handed a cloud backend (``bot/bms/backend.py``), or opens the one the settings
+name (``bot/backends.py``); it never knows what is behind it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import aiohttp
-import httpx
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import create_app, create_slack_client
+from bot.app import create_app
+from bot.backends import BackendUnavailable, open_backend
+from bot.bms.backend import CloudBackend
 from bot.bms.client import BmsClient
-from bot.bms.signing import AkSkAuth
-from bot.bms.token_auth import IamTokenAuth
+from bot.commands import Commands
+from bot.core.clock import Timing
 from bot.deps import Deps
-from bot.flow.poll import poll_request
-from bot.flow.recovery import housekeeping, resume_all
 from bot.retry import RetryPolicy
 from bot.settings import Settings
-from bot.simulator.embedded import EmbeddedSimulator
+from bot.slack.clients import create_slack_client
+from bot.slack.edit_gate import ProgressGate
 from bot.slack.poster import Poster
-from bot.slack.throttle import ProgressGate
-from bot.store.engine import create_schema, make_engine
-from bot.store.repo import Store
+from bot.stops.service import StopService
+from bot.store import DatabaseUnavailable, Store, open_store
 from bot.watcher import Watcher
 
 log = logging.getLogger(__name__)
@@ -42,56 +44,45 @@ EVENTS_PATH = "/slack/events"
 DEPS_KEY = web.AppKey("deps", Deps)
 
 
-def cloud_auth(settings: Settings) -> httpx.Auth:
-    ak, sk = settings.huaweicloud_sdk_ak, settings.huaweicloud_sdk_sk
-    project = settings.huaweicloud_sdk_project_id or ""
-    if ak is not None and sk is not None:
-        return AkSkAuth(ak.get_secret_value(), sk.get_secret_value(), project)
-    password = settings.huaweicloud_iam_password
-    return IamTokenAuth(
-        iam_base_url=settings.iam_base_url,
-        username=settings.huaweicloud_iam_username or "",
-        password=password.get_secret_value() if password else "",
-        domain=settings.huaweicloud_iam_domain or "",
-        project_id=project,
-    )
-
-
-async def build_deps(settings: Settings, simulator: EmbeddedSimulator | None = None) -> Deps:
-    engine = make_engine(settings.bms_database_url)
+async def _open_store(settings: Settings) -> Store:
     try:
-        await create_schema(engine)
-    except (OSError, SQLAlchemyError) as exc:
-        scheme = settings.bms_database_url.split("://")[0]
-        detail = str(exc.args[0]) if exc.args else type(exc).__name__
+        return await open_store(settings.bms_database_url)
+    except DatabaseUnavailable as exc:
         raise StartupError(
-            f"cannot open the database ({scheme}): {detail}\n"
-            "Check BMS_DATABASE_URL and that the database server is running."
+            f"{exc}\nCheck BMS_DATABASE_URL and that the database server is running."
         ) from exc
+
+
+def build_deps(settings: Settings, backend: CloudBackend, store: Store) -> Deps:
+    """Everything the listeners and the scheduled jobs use, wired once."""
     retry = RetryPolicy(
         attempts=settings.bms_retry_attempts,
         max_seconds=settings.bms_retry_max_seconds,
         base_delay=settings.bms_retry_base_delay,
     )
-    if simulator is not None:
-        base_url, project, auth = simulator.url, simulator.project_id, simulator.auth()
-    else:
-        base_url = settings.bms_base_url
-        project, auth = settings.huaweicloud_sdk_project_id or "", cloud_auth(settings)
-    bms = BmsClient.create(base_url, project, auth, timeout=settings.bms_http_timeout, retry=retry)
-    return Deps(
-        settings=settings,
-        bms=bms,
-        store=Store(engine),
-        poster=Poster(
-            create_slack_client(settings),
-            create_slack_client(settings, wait_when_limited=False),
-        ),
-        watcher=Watcher(settings.bms_poll_interval),
-        progress=ProgressGate(settings.bms_progress_interval),
-        simulated=simulator is not None,
-        sample_servers=simulator.samples() if simulator is not None else (),
+    bms = BmsClient.create(
+        backend.base_url,
+        backend.project_id,
+        backend.auth(),
+        timeout=settings.bms_http_timeout,
+        retry=retry,
     )
+    poster = Poster(
+        create_slack_client(settings),
+        create_slack_client(settings, wait_when_limited=False),
+        edits=ProgressGate(settings.bms_progress_interval),
+        simulated=backend.simulated,
+    )
+    watcher = Watcher(settings.bms_poll_interval)
+    timing = Timing.of(
+        confirm_ttl=settings.bms_confirm_ttl,
+        job_timeout=settings.bms_job_timeout,
+        http_timeout=settings.bms_http_timeout,
+        retry_budget=settings.bms_retry_max_seconds,
+    )
+    stops = StopService(bms, store, poster, watcher, timing)
+    commands = Commands(stops, bms, store.requests, poster, backend.samples)
+    return Deps(settings, bms, store, poster, watcher, stops, commands)
 
 
 async def _check_slack_token(deps: Deps) -> None:
@@ -125,7 +116,7 @@ async def _check_app_token(app: AsyncApp, token: str) -> None:
 async def health(request: web.Request) -> web.Response:
     deps = request.app[DEPS_KEY]
     try:
-        await deps.store.get_request("healthz")
+        await deps.store.ping()
     except Exception as exc:
         return web.json_response({"ok": False, "database": type(exc).__name__}, status=503)
     return web.json_response({"ok": True, "watching": len(deps.watcher.watching())})
@@ -136,45 +127,40 @@ class Runtime:
     """A running bot; ``start`` and ``stop`` are all the entry point and the tests need."""
 
     settings: Settings
+    backend: CloudBackend | None = None  # None: the one the settings name, opened at start
     deps: Deps | None = None
     app: AsyncApp | None = None
-    simulator: EmbeddedSimulator | None = None
     port: int | None = None
+    _owns_backend: bool = False
     _runner: web.AppRunner | None = None
     _socket: AsyncSocketModeHandler | None = None
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
-        if self.settings.bms_simulator:
-            self.simulator = await EmbeddedSimulator.start(self.settings.bms_simulator_servers)
-            for server in self.simulator.sim.servers.values():
-                log.info(
-                    "simulated server", extra={"server_name": server.name, "server_id": server.id}
-                )
-        deps = self.deps = await build_deps(self.settings, self.simulator)
+        if self.backend is None:
+            try:
+                self.backend = await open_backend(self.settings)
+            except BackendUnavailable as exc:
+                raise StartupError(str(exc)) from exc
+            self._owns_backend = True
+        store = await _open_store(self.settings)
+        deps = self.deps = build_deps(self.settings, self.backend, store)
         await _check_slack_token(deps)
         self.app = create_app(deps)
-
-        async def poll(request_id: str) -> None:
-            await poll_request(deps, request_id)
-
-        async def tidy() -> None:
-            await housekeeping(deps)
-
-        deps.watcher.start(poll, tidy)
-        await resume_all(deps)
+        deps.watcher.start(deps.stops.tick, deps.stops.housekeeping)
+        await deps.stops.resume_all()
         await self._serve(deps, self.app)
         log.info(
             "bms-bot started",
             extra={
-                "mode": "socket" if self.settings.socket_mode else "http",
+                "mode": self.settings.slack_mode,
                 "port": self.port,
-                "simulated": deps.simulated,
+                "simulated": self.backend.simulated,
             },
         )
 
     async def _serve(self, deps: Deps, app: AsyncApp) -> None:
-        web_app = web.Application() if self.settings.socket_mode else app.web_app(EVENTS_PATH)
+        token = self.settings.socket_app_token
+        web_app = web.Application() if token else app.web_app(EVENTS_PATH)
         web_app[DEPS_KEY] = deps
         web_app.router.add_get("/healthz", health)
         self._runner = web.AppRunner(web_app, access_log=None)
@@ -182,8 +168,7 @@ class Runtime:
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
         await site.start()
         self.port = self._runner.addresses[0][1]
-        if self.settings.socket_mode and self.settings.slack_app_token:
-            token = self.settings.slack_app_token.get_secret_value()
+        if token:
             await _check_app_token(app, token)
             self._socket = AsyncSocketModeHandler(app, token)
             # From here the SDK reconnects by itself (network drops, Slack's refreshes).
@@ -197,9 +182,10 @@ class Runtime:
         if self.deps is not None:
             await self.deps.watcher.shutdown()
             await self.deps.bms.aclose()
-            await self.deps.store.engine.dispose()
-        if self.simulator is not None:
-            await self.simulator.close()
+            await self.deps.store.close()
+        if self.backend is not None and self._owns_backend:
+            self._owns_backend = False
+            await self.backend.aclose()
 
 
 async def serve(settings: Settings) -> None:

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(None, description="Needed for HTTP mode")
     slack_app_token: SecretStr | None = Field(None, description="xapp-… token: Socket Mode")
     slack_api_url: str = "https://slack.com/api/"
+    bms_slack_mode: Literal["socket", "http"] | None = Field(
+        None, description="How Slack reaches the bot; default socket with SLACK_APP_TOKEN"
+    )
     port: int = Field(3000, ge=0, le=65535)
     host: str = "0.0.0.0"  # noqa: S104 - a server for Slack's requests listens on every interface
 
@@ -72,10 +75,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _complete(self) -> Settings:
-        if not self.slack_app_token and not self.slack_signing_secret:
-            raise ValueError(
-                "set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)"
-            )
+        self._check_slack_mode()
         if self.bms_simulator:
             return self
         if not (self.bms_region or self.bms_endpoint):
@@ -99,9 +99,41 @@ class Settings(BaseSettings):
             )
         return self
 
+    def _check_slack_mode(self) -> None:
+        if (
+            self.bms_slack_mode is None
+            and not self.slack_app_token
+            and not self.slack_signing_secret
+        ):
+            raise ValueError(
+                "set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)"
+            )
+        if self.slack_mode == "socket" and not self.slack_app_token:
+            raise ValueError("BMS_SLACK_MODE=socket needs SLACK_APP_TOKEN (xapp-…)")
+        if self.slack_mode == "http" and not self.slack_signing_secret:
+            raise ValueError(
+                "BMS_SLACK_MODE=http needs SLACK_SIGNING_SECRET (Basic Information → App "
+                "Credentials) to check Slack's request signatures"
+            )
+
     @property
-    def socket_mode(self) -> bool:
-        return self.slack_app_token is not None
+    def slack_mode(self) -> Literal["socket", "http"]:
+        """How Slack delivers commands, clicks and events: the one place this is decided."""
+        if self.bms_slack_mode is not None:
+            return self.bms_slack_mode
+        return "socket" if self.slack_app_token is not None else "http"
+
+    @property
+    def socket_app_token(self) -> str | None:
+        """The app-level token Socket Mode connects with; None in HTTP mode."""
+        token = self.slack_app_token if self.slack_mode == "socket" else None
+        return token.get_secret_value() if token is not None else None
+
+    @property
+    def http_signing_secret(self) -> str | None:
+        """The secret HTTP mode checks request signatures with; None in Socket Mode."""
+        secret = self.slack_signing_secret if self.slack_mode == "http" else None
+        return secret.get_secret_value() if secret is not None else None
 
     @property
     def bms_base_url(self) -> str:

@@ -7,10 +7,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.deps import Deps
-from bot.flow.confirm import on_cancel, on_confirm
 from bot.ids import ActionId
+from bot.slack.place import place_required
 from handlers.errors import reported
-from handlers.places import place_required
 
 
 async def handle_confirm(
@@ -18,7 +17,7 @@ async def handle_confirm(
 ) -> None:
     await ack()
     async with reported(body, deps):
-        await on_confirm(deps, str(action.get("value", "")), place_required(body, "click"))
+        await deps.stops.confirm(str(action.get("value", "")), place_required(body, "click"))
 
 
 async def handle_cancel(
@@ -26,7 +25,7 @@ async def handle_cancel(
 ) -> None:
     await ack()
     async with reported(body, deps):
-        await on_cancel(deps, str(action.get("value", "")), place_required(body, "click"))
+        await deps.stops.cancel(str(action.get("value", "")), place_required(body, "click"))
 
 
 def register(app: AsyncApp) -> None:

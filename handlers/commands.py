@@ -6,34 +6,22 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.blocks.help import help_message
-from bot.blocks.notices import looking_up_message, parse_error_message
-from bot.core.parser import HelpCommand, ParseError, StatusCommand, StopCommand, parse_command
+from bot.commands import answered_at_once, first_answer
+from bot.core.parser import parse_command
 from bot.deps import Deps
-from bot.flow.commands import run_status, run_stop
+from bot.slack.place import place_required
 from handlers.errors import reported
-from handlers.places import place_required
 
 
 async def handle_bms_command(
     ack: AsyncAck, command: dict[str, Any], body: dict[str, Any], deps: Deps
 ) -> None:
     parsed = parse_command(command.get("text") or "")
-    if isinstance(parsed, HelpCommand):
-        await ack(**help_message(deps.simulated, deps.sample_servers).as_ack())
+    await ack(**deps.poster.ack_kwargs(first_answer(parsed, deps.commands.samples)))
+    if answered_at_once(parsed):
         return
-    if isinstance(parsed, ParseError):
-        await ack(**parse_error_message(parsed, simulated=deps.simulated).as_ack())
-        return
-    place = place_required(body, "command")
-    if isinstance(parsed, StatusCommand):
-        await ack(text=f"Checking job `{parsed.job_id}`…")
-        async with reported(body, deps):
-            await run_status(deps, parsed, place)
-    elif isinstance(parsed, StopCommand):
-        await ack(**looking_up_message(len(parsed.server_ids), simulated=deps.simulated).as_ack())
-        async with reported(body, deps):
-            await run_stop(deps, parsed, place)
+    async with reported(body, deps):
+        await deps.commands.run(parsed, place_required(body, "command"))
 
 
 def register(app: AsyncApp) -> None:

@@ -15,30 +15,29 @@ from bot.blocks.message import Message
 from bot.blocks.notices import cloud_error_message, unexpected_error_message
 from bot.bms.errors import CloudError
 from bot.deps import Deps
-from bot.flow.place import tell
+from bot.slack.place import place_of
 from bot.slack.poster import SlackFailure
-from handlers.places import place_of
 
 log = logging.getLogger(__name__)
 
 
-def message_for(error: BaseException, simulated: bool) -> Message:
+def message_for(error: BaseException) -> Message:
     if isinstance(error, CloudError):
         log.warning("cloud error reached the error handler", extra={"error": str(error)})
-        return cloud_error_message(error, "talking to Huawei Cloud", simulated=simulated)
+        return cloud_error_message(error, "talking to Huawei Cloud")
     ref = secrets.token_hex(4)
     log.error("unexpected error", exc_info=error, extra={"ref": ref})
-    return unexpected_error_message(ref, simulated=simulated)
+    return unexpected_error_message(ref)
 
 
 async def handle_error(error: Exception, body: dict[str, Any], deps: Deps | None) -> None:
     """Bolt passes ``deps=None`` for a failure before our middleware ran: then only log it."""
-    message = message_for(error, deps.simulated if deps else False)
+    message = message_for(error)
     place = place_of(body, "error")
     if place is None or deps is None:
         return
     try:
-        await tell(deps.poster, place, message, replace=False)
+        await deps.poster.tell(place, message, replace=False)
     except SlackFailure as exc:
         log.error("could not deliver the error message", extra={"error": exc.error})
 

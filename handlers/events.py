@@ -10,21 +10,20 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.core.parser import parse_command, strip_mention
 from bot.deps import Deps
-from bot.flow.commands import run_command
+from bot.slack.place import place_required
 from handlers.errors import reported
-from handlers.places import place_required
 
 log = logging.getLogger(__name__)
 
 
 async def handle_app_mention(event: dict[str, Any], body: dict[str, Any], deps: Deps) -> None:
     event_id = str(body.get("event_id") or event.get("client_msg_id") or event.get("ts"))
-    if not await deps.store.first_sighting(event_id, deps.now()):
+    if not await deps.store.events.first_sighting(event_id, deps.stops.now()):
         log.info("duplicate event delivery ignored", extra={"event_id": event_id})
         return
     place = place_required(body, "mention")
     async with reported(body, deps):
-        await run_command(deps, parse_command(strip_mention(event.get("text") or "")), place)
+        await deps.commands.run(parse_command(strip_mention(event.get("text") or "")), place)
 
 
 def register(app: AsyncApp) -> None:

@@ -31,9 +31,9 @@ _DETAILS = (
 )
 
 
-def help_message(simulated: bool = False, samples: Sequence[tuple[str, str]] = ()) -> Message:
+def help_message(samples: Sequence[tuple[str, str]] = ()) -> Message:
     """Usage, examples, and what happens between preview and thread; ``samples`` (name, id) are
-    servers to try it on (the simulator's, so a first try needs nothing looked up)."""
+    servers to try it on (a stand-in backend's, so a first try needs nothing looked up)."""
     blocks = [
         header("Stop Huawei Cloud bare metal servers"),
         section(f"*Usage*\n{code(USAGE, 200)}"),
@@ -44,4 +44,4 @@ def help_message(simulated: bool = False, samples: Sequence[tuple[str, str]] = (
     if samples:
         rows = [f"• {escape(name[:60])} {code(server_id, 64)}" for name, server_id in samples[:5]]
         blocks.append(section("*Servers to try it on*\n" + "\n".join(rows)))
-    return build(f"Usage: {escape(USAGE)}", blocks, simulated=simulated)
+    return build(f"Usage: {escape(USAGE)}", blocks)

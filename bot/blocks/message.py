@@ -33,6 +33,7 @@ MESSAGE_BUDGET = 11_000
 SECTION_JSON_MAX = 3_500
 CONTEXT_JSON_MAX = 1_500
 SIMULATOR_NOTE = "🧪 *BMS simulator*: no real servers are affected."
+SIMULATOR_PREFIX = "[BMS simulator] "
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,26 +176,26 @@ def fit_lines(lines: Sequence[str], budget: int, max_lines: int) -> tuple[list[B
     return sections_from_lines(lines[:low]), len(lines) - low
 
 
-def simulator_banner() -> Block:
-    return context(SIMULATOR_NOTE, block_id=BlockId.SIMULATOR_BANNER)
-
-
-def build(
-    text: str,
-    blocks: list[Block],
-    *,
-    simulated: bool = False,
-    metadata: dict[str, Any] | None = None,
-) -> Message:
-    """Finish a message: the simulator banner under the header, a bounded non-empty fallback."""
-    fallback = " ".join(text.split()) or "bms-bot"
-    if simulated:
-        fallback = "[BMS simulator] " + fallback
-        at = 1 if blocks and blocks[0].get("type") == "header" else 0
-        blocks = [*blocks[:at], simulator_banner(), *blocks[at:]]
-    text = clip(fallback, FALLBACK_MAX)
+def build(text: str, blocks: list[Block], *, metadata: dict[str, Any] | None = None) -> Message:
+    """Finish a message: a bounded, non-empty fallback and blocks within the message budget."""
+    fallback = clip(" ".join(text.split()) or "bms-bot", FALLBACK_MAX)
     return Message(
-        text=text, blocks=_shrink(blocks, MESSAGE_BUDGET - json_len(text)), metadata=metadata
+        text=fallback,
+        blocks=_shrink(blocks, MESSAGE_BUDGET - json_len(fallback)),
+        metadata=metadata,
+    )
+
+
+def with_simulator_banner(message: Message) -> Message:
+    """``message`` marked as coming from the BMS simulator: a banner under the header and a
+    prefixed fallback. Applied once, by the poster, to everything a stand-in backend's bot says."""
+    blocks = message.blocks
+    at = 1 if blocks and blocks[0].get("type") == "header" else 0
+    banner = context(SIMULATOR_NOTE, block_id=BlockId.SIMULATOR_BANNER)
+    return build(
+        SIMULATOR_PREFIX + message.text,
+        [*blocks[:at], banner, *blocks[at:]],
+        metadata=message.metadata,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.blocks.message import Message, build, context, fit_lines, section
+from bot.blocks.problems import problem_lines
 from bot.blocks.text import channel_link, code, inline, plural, user_mention
 from bot.bms.errors import CloudError
 from bot.core.explain import advice_for_cloud_error
@@ -28,17 +29,17 @@ _HANDLED = {
 }
 
 
-def _notice(text: str, *, simulated: bool, note: str | None = None) -> Message:
+def _notice(text: str, *, note: str | None = None) -> Message:
     """One section (and an optional context line); the fallback is the same words."""
     blocks = [section(text)]
     if note:
         blocks.append(context(note))
-    return build(text, blocks, simulated=simulated)
+    return build(text, blocks)
 
 
-def looking_up_message(count: int, *, simulated: bool = False) -> Message:
+def looking_up_message(count: int) -> Message:
     """The instant acknowledgement while the servers are looked up."""
-    return _notice(f"Looking up {plural(count, 'server')}…", simulated=simulated)
+    return _notice(f"Looking up {plural(count, 'server')}…")
 
 
 def submitted_message(
@@ -46,74 +47,71 @@ def submitted_message(
     channel_id: str | None = None,
     *,
     count: int | None = None,
-    simulated: bool = False,
 ) -> Message:
     """Replaces the preview once the stop is confirmed and handed to Huawei Cloud."""
     where = channel_link(channel_id)
     what = f"Stopping {plural(count, 'server')}" if count is not None else "Submitted"
     text = f"{what}: follow the thread in {where}." if where else f"{what}: follow the thread."
-    return _notice(text, simulated=simulated, note=f"Request {code(request_id)}")
+    return _notice(text, note=f"Request {code(request_id)}")
 
 
-def cancelled_message(*, simulated: bool = False) -> Message:
-    return _notice(f"Cancelled. {_NOTHING_STOPPED}", simulated=simulated)
+def cancelled_message() -> Message:
+    return _notice(f"Cancelled. {_NOTHING_STOPPED}")
 
 
-def expired_message(ttl_minutes: float, *, simulated: bool = False) -> Message:
+def expired_message(ttl_minutes: float) -> Message:
     """The preview was not confirmed in time (``ttl_minutes`` as configured)."""
     ttl = plural(max(1, round(ttl_minutes)), "minute")
     text = f"This preview expired after {ttl}. {_NOTHING_STOPPED} Run `/bms stop` again."
-    return _notice(text, simulated=simulated)
+    return _notice(text)
 
 
-def not_yours_message(owner_user_id: str, *, simulated: bool = False) -> Message:
+def not_yours_message(owner_user_id: str) -> Message:
     """Someone other than the requester clicked a button."""
     owner = user_mention(owner_user_id)
     text = f"Only {owner} can confirm or cancel this stop: they asked for it."
-    return _notice(text, simulated=simulated)
+    return _notice(text)
 
 
-def already_handled_message(state: str, *, simulated: bool = False) -> Message:
+def already_handled_message(state: str) -> Message:
     """A second click on a request that has moved on (``state`` is its stored state)."""
     text = _HANDLED.get(state.lower(), f"This stop was already handled ({inline(state, 40)}).")
-    return _notice(text, simulated=simulated)
+    return _notice(text)
 
 
-def slack_refused_message(error: str, *, simulated: bool = False) -> Message:
+def slack_refused_message(error: str) -> Message:
     """The thread root could not be posted for a reason other than membership."""
     text = (
         f"Slack did not take my message in the channel ({inline(error, 80)}), so I did not send "
         f"the stop. {_NOTHING_STOPPED} Click Stop again in a moment."
     )
-    return _notice(text, simulated=simulated)
+    return _notice(text)
 
 
-def report_undeliverable_message(
-    request_id: str, error: str, job_ids: Sequence[str], *, simulated: bool = False
-) -> Message:
+def report_undeliverable_message(request_id: str, error: str, job_ids: Sequence[str]) -> Message:
     """The per-server report could not be posted in the thread: say so privately."""
     jobs = ", ".join(code(j, 64) for j in job_ids[:5]) or "none"
     text = (
         f"I could not post the results of request {code(request_id)} in the thread "
         f"({inline(error, 80)}). Check the servers with `/bms status <job-id>`: jobs {jobs}."
     )
-    return _notice(text, simulated=simulated)
+    return _notice(text)
 
 
-def not_in_channel_message(*, simulated: bool = False) -> Message:
+def not_in_channel_message() -> Message:
     text = (
         "I can't post in this channel: invite @bms-bot (`/invite @bms-bot`) and click Stop again. "
         + _NOTHING_STOPPED
     )
-    return _notice(text, simulated=simulated)
+    return _notice(text)
 
 
-def unexpected_error_message(ref: str, *, simulated: bool = False) -> Message:
+def unexpected_error_message(ref: str) -> Message:
     text = (
         f"Something went wrong (reference {code(ref)}). Nothing was stopped unless the thread "
         "says so. Share the reference with your bms-bot admins."
     )
-    return _notice(text, simulated=simulated)
+    return _notice(text)
 
 
 def _cloud_detail(err: CloudError) -> str:
@@ -125,9 +123,7 @@ def _cloud_detail(err: CloudError) -> str:
     return f"{' '.join(parts)} ({status}{request})"
 
 
-def cloud_error_message(
-    err: CloudError, doing: str, *, stopping: bool = False, simulated: bool = False
-) -> Message:
+def cloud_error_message(err: CloudError, doing: str, *, stopping: bool = False) -> Message:
     """Huawei Cloud failed while the bot was ``doing`` something (bot-written mrkdwn)."""
     text = f"*Huawei Cloud failed while {inline(doing, 300, empty='working')}.*"
     blocks = [
@@ -135,12 +131,10 @@ def cloud_error_message(
         section(f"*What to do:* {advice_for_cloud_error(err, stopping=stopping)}"),
     ]
     fallback = f"Huawei Cloud failed while {inline(doing, 300)}: {inline(err.message, 300)}"
-    return build(fallback, blocks, simulated=simulated)
+    return build(fallback, blocks)
 
 
-def uncertain_submit_message(
-    count: int, detail: str | CloudError | None = None, *, simulated: bool = False
-) -> Message:
+def uncertain_submit_message(count: int, detail: str | CloudError | None = None) -> Message:
     """A stop call got no clear answer: say plainly that it may or may not have happened."""
     servers = plural(count, "server")
     text = (
@@ -153,22 +147,23 @@ def uncertain_submit_message(
         note = _cloud_detail(detail)
     elif detail:
         note = inline(detail, 500)
-    return _notice(text, simulated=simulated, note=note)
+    return _notice(text, note=note)
 
 
-def parse_error_message(err: ParseError, *, simulated: bool = False) -> Message:
-    """Every problem with the command (already escaped by the parser), then the usage line."""
-    problems = [f"• {p}" for p in err.problems] or ["• The command could not be read."]
+def parse_error_message(err: ParseError) -> Message:
+    """Every problem with the command (tokens escaped as they are worded), then the usage line."""
+    lines = problem_lines(err)
+    problems = [f"• {line}" for line in lines] or ["• The command could not be read."]
     shown, hidden = fit_lines(problems, budget=6000, max_lines=10)
     blocks = [section("*I couldn't read that command:*"), *shown]
     if hidden:
         blocks.append(context(f"…and {hidden} more problems"))
     blocks.append(context(f"Usage: {code(err.usage, 200)} · `/bms help` for examples"))
-    first = err.problems[0] if err.problems else "the command could not be read"
-    return build(f"I couldn't read that command: {first}", blocks, simulated=simulated)
+    first = lines[0] if lines else "the command could not be read"
+    return build(f"I couldn't read that command: {first}", blocks)
 
 
-def timeout_message(job_ids: Sequence[str], minutes: float, *, simulated: bool = False) -> Message:
+def timeout_message(job_ids: Sequence[str], minutes: float) -> Message:
     """The jobs outlived the watch timeout: say so, and how to keep checking."""
     jobs = ", ".join(code(j) for j in job_ids[:5]) or "the jobs"
     more = f" and {len(job_ids) - 5} more" if len(job_ids) > 5 else ""
@@ -178,6 +173,9 @@ def timeout_message(job_ids: Sequence[str], minutes: float, *, simulated: bool =
         f"⏱️ Still running after {waited}: {jobs}{more}. I stopped watching. "
         f"Check with `/bms status` {example} or in the Huawei Cloud console."
     )
-    return build(
-        f"Still running after {waited}; I stopped watching.", [section(text)], simulated=simulated
-    )
+    return build(f"Still running after {waited}; I stopped watching.", [section(text)])
+
+
+def checking_job_message(job_id: str) -> Message:
+    """The instant acknowledgement of ``/bms status`` while the job is read."""
+    return _notice(f"Checking job {code(job_id)}…")

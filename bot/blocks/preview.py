@@ -138,7 +138,7 @@ def preview_message(p: Preview) -> Message:
     targets = _listing(title, p.targets, target_row, room * 2 // 3, MAX_TARGET_ROWS)
     skipped = _skipped_blocks(p.skipped, room - blocks_size(targets))
     text = f"Stop {plural(len(p.targets), 'server')}? Preview of request {p.request_id}"
-    return build(text, [*head, *targets, *skipped, *tail], simulated=p.simulated)
+    return build(text, [*head, *targets, *skipped, *tail])
 
 
 def _nothing_to_stop(p: Preview) -> Message:
@@ -148,4 +148,4 @@ def _nothing_to_stop(p: Preview) -> Message:
         *_skipped_blocks(p.skipped, MESSAGE_BUDGET - 2 * _RESERVE),
         context(f"Request {code(p.request_id)}"),
     ]
-    return build("Nothing to stop: none of the ids can be stopped.", blocks, simulated=p.simulated)
+    return build("Nothing to stop: none of the ids can be stopped.", blocks)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import zip_longest
-from typing import Literal
 
 from bot.blocks.message import Block, Message, build, context, fit_lines, section
 from bot.blocks.preview import reason_line
 from bot.blocks.text import code, plural, progress_bar, user_mention
-from bot.core.models import RequestSummary
+from bot.core.models import RequestSummary, RootState
 from bot.ids import BlockId
 
-RootState = Literal["submitting", "running", "done", "partial", "failed", "timed_out", "uncertain"]
 MAX_JOB_ROWS = 12
 
 
@@ -55,7 +53,7 @@ def root_message(s: RequestSummary, done: int, failed: int, state: RootState) ->
     ]
     who = user_mention(s.user_id)
     text = f"{who} is stopping {plural(s.total, 'server')}: {settled:,}/{s.total:,} done"
-    return build(text, blocks, simulated=s.simulated)
+    return build(text, blocks)
 
 
 def _root_context(s: RequestSummary) -> list[str]:
@@ -67,9 +65,7 @@ def _root_context(s: RequestSummary) -> list[str]:
     return items
 
 
-def jobs_submitted_message(
-    job_ids: Sequence[str], chunks: Sequence[int], *, simulated: bool = False
-) -> Message:
+def jobs_submitted_message(job_ids: Sequence[str], chunks: Sequence[int]) -> Message:
     """Thread reply: the Huawei job(s) the stop became, and how many servers each covers."""
     rows = [
         f"• {code(job) if job else '(no job id)'}: {plural(count or 0, 'server')}"
@@ -81,4 +77,4 @@ def jobs_submitted_message(
     notes = [f"…and {hidden:,} more"] if hidden else []
     notes.append(f"Check a job any time with `/bms status` {example}")
     text = f"Huawei Cloud accepted the stop as {plural(len(rows), 'job')}."
-    return build(text, [*shown, context(*notes)], simulated=simulated)
+    return build(text, [*shown, context(*notes)])

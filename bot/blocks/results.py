@@ -158,4 +158,4 @@ def _part(s: RequestSummary, counts: str, blocks: list[Block], index: int, total
         "event_payload": {"request_id": s.request_id, "part": index, "parts": total},
     }
     text = f"{title}: " + counts.split("\n", 1)[0].replace("*", "")
-    return build(text, [header(title), *blocks, footer], simulated=s.simulated, metadata=metadata)
+    return build(text, [header(title), *blocks, footer], metadata=metadata)

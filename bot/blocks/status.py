@@ -21,13 +21,13 @@ from bot.blocks.message import (
 )
 from bot.blocks.results import failure_lines, row
 from bot.blocks.text import code, inline, iso_date, plural
-from bot.bms.models import Job, SubJob
+from bot.bms.models import Job
 from bot.core.explain import explain
 from bot.core.models import Outcome, ServerResult
+from bot.core.results import sub_job_result
 
 MAX_ROWS = 40
 _RESERVE = 1_000
-_OUTCOMES = {"SUCCESS": Outcome.STOPPED, "FAIL": Outcome.FAILED}
 _STATES = {
     "SUCCESS": "succeeded",
     "FAIL": "failed",
@@ -35,18 +35,6 @@ _STATES = {
     "INIT": "waiting to start",
     "PENDING_PAYMENT": "waiting for payment",
 }
-
-
-def _as_result(sub: SubJob, names: Mapping[str, str]) -> ServerResult:
-    server_id = sub.server_id or f"(sub-job {sub.job_id or '?'})"
-    return ServerResult(
-        server_id=server_id,
-        name=names.get(sub.server_id or "", ""),
-        outcome=_OUTCOMES.get(sub.status, Outcome.PENDING),
-        job_id=sub.job_id,
-        error_code=sub.error_code,
-        fail_reason=sub.fail_reason,
-    )
 
 
 def _summary(job: Job, results: list[ServerResult]) -> str:
@@ -85,10 +73,10 @@ def _lines(results: list[ServerResult]) -> list[str]:
     return lines
 
 
-def status_message(job: Job, names: Mapping[str, str], *, simulated: bool = False) -> Message:
+def status_message(job: Job, names: Mapping[str, str]) -> Message:
     """A job's state: counts, then per-server rows (failures first) as far as they fit."""
     state = _STATES.get(job.status, inline(job.status, 40).lower())
-    results = [_as_result(sub, names) for sub in job.sub_jobs]
+    results = [sub_job_result(sub, names) for sub in job.sub_jobs]
     head = [header(f"Stop job: {state}"), section(_summary(job, results))]
     error = _job_error(job)
     head += [error] if error else []
@@ -97,4 +85,4 @@ def status_message(job: Job, names: Mapping[str, str], *, simulated: bool = Fals
     notes = [f"…and {hidden:,} more lines: the final report in the thread lists every server"]
     tail = [context(*notes)] if hidden else []
     text = f"Job {inline(job.job_id, 64)}: {state}"
-    return build(text, [*head, *shown, *tail], simulated=simulated)
+    return build(text, [*head, *shown, *tail])

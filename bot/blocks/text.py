@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from datetime import UTC, datetime
 
 ELLIPSIS = "…"
@@ -49,11 +48,6 @@ def _json_cost(ch: str) -> int:
     return 6 if code <= 0xFFFF else 12
 
 
-def is_invisible(ch: str) -> bool:
-    """Control and format characters (bidi marks, zero-width joiners…): nothing a reader can see."""
-    return unicodedata.category(ch) in ("Cc", "Cf")
-
-
 def sanitize(text: str) -> str:
     """Drop control characters (newlines, tabs become spaces), lone surrogates, bidi overrides."""
     return text.translate(_SANITIZE)
@@ -63,11 +57,6 @@ def escape(text: str) -> str:
     """Make any string safe inside mrkdwn: sanitized, with ``&``, ``<`` and ``>`` escaped."""
     clean = sanitize(text)
     return clean.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def unescape(text: str) -> str:
-    """Undo Slack's escaping of ``&``, ``<`` and ``>`` in command and message text."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def clip(text: str, limit: int, *, json_limit: int | None = None) -> str:

@@ -1,1 +1,1 @@
-"""Huawei Cloud BMS: signing, the async client, its errors and the simulator."""
+"""Huawei Cloud BMS: the async client, signing and IAM-token auth, errors, models, backends."""

@@ -25,7 +25,7 @@ from bot.bms.errors import (
     CloudNotFound,
     CloudUnavailable,
 )
-from bot.bms.models import Job, Server, parse_job, parse_server
+from bot.bms.models import MAX_STOP_BATCH, Job, Server, parse_job, parse_server
 from bot.bms.responses import (
     error_for_response,
     error_for_transport,
@@ -37,7 +37,6 @@ from bot.retry import RetryPolicy, retry_call
 
 logger = logging.getLogger("bot.bms.client")
 
-MAX_STOP_BATCH = 1000  # servers per os-stop call (BMS.0205 beyond)
 MAX_PAGE = 1000  # the list API's largest limit
 FEW_IDS = 5  # up to this many ids, single GETs are cheaper than paging the whole project
 GET_CONCURRENCY = 5

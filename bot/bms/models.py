@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+MAX_STOP_BATCH = 1000  # servers per os-stop call: Huawei answers BMS.0205 beyond
 JOB_TERMINAL = frozenset({"SUCCESS", "FAIL"})
 STOPPING_TASK_STATES = frozenset({"powering-off"})
 

@@ -14,6 +14,7 @@ from bot.bms.errors import (
     CloudThrottled,
     CloudUnavailable,
 )
+from bot.bms.models import MAX_STOP_BATCH
 
 _BAD_PARAMETER = (
     "Huawei Cloud said a parameter is invalid, for example a malformed server id. "
@@ -45,8 +46,8 @@ _EXPLANATIONS: dict[str, str] = {
     "BMS.0039": "The server is already stopped. Nothing to do.",
     "BMS.0040": "The server does not exist in this project. Check the id, and that the server "
     "is in the region and project bms-bot is set up for.",
-    "BMS.0205": "Too many servers in one request. bms-bot sends at most 1000 per call, so "
-    "tell your bms-bot admins.",
+    "BMS.0205": f"Too many servers in one request. bms-bot sends at most {MAX_STOP_BATCH} per "
+    "call, so tell your bms-bot admins.",
     "BMS.0212": "Huawei Cloud is overloaded. Wait a few minutes and try again.",
     "COMMON.0018": "The project in the credentials differs from the project in the request. "
     "Check that HUAWEICLOUD_SDK_PROJECT_ID belongs to the configured region (BMS_REGION).",

@@ -2,16 +2,20 @@
 
     PREVIEWED ──confirm──▶ CONFIRMED ──submit──▶ SUBMITTED ──jobs ended──▶ REPORTING ─▶ FINISHED
         │                    │                      │
-        ├─cancel─▶ CANCELLED └─not in channel─▶ PREVIEWED (click again after inviting the bot)
+        ├─cancel─▶ CANCELLED └─root refused─▶ PREVIEWED (click again, e.g. after inviting the bot)
         └─ttl────▶ EXPIRED                          └─job timeout──▶ TIMED_OUT
 
-Every move is a compare-and-set in the store: a row changes only if it is still in a state the move
-allows, so double clicks, concurrent replicas and restarts cannot apply a move twice.
+``TRANSITIONS`` is the one table of allowed moves. Every move is a compare-and-set in the store
+whose WHERE clause is ``sources_of(target)``: a row changes only if it is still in a state the move
+allows, so double clicks, concurrent replicas and restarts cannot apply a move twice. A new state
+is a new row here and one new step in ``bot/stops/``.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from bot.bms.models import MAX_STOP_BATCH
 
 
 class RequestState(StrEnum):
@@ -26,7 +30,7 @@ class RequestState(StrEnum):
 
 
 class ChunkState(StrEnum):
-    """One batch-stop call of at most 1000 servers."""
+    """One batch-stop call of at most ``MAX_STOP_BATCH`` servers."""
 
     PENDING = "pending"  # not sent; safe to send
     SUBMITTING = "submitting"  # claimed by a sender; may or may not have reached Huawei
@@ -76,6 +80,6 @@ def chunk_sources_of(target: ChunkState) -> frozenset[ChunkState]:
     return frozenset(s for s, allowed in CHUNK_TRANSITIONS.items() if target in allowed)
 
 
-def chunks(ids: list[str], size: int = 1000) -> list[list[str]]:
-    """Split server ids into batch-stop calls of at most ``size`` (Huawei's limit is 1000)."""
+def chunks(ids: list[str], size: int = MAX_STOP_BATCH) -> list[list[str]]:
+    """Split server ids into batch-stop calls of at most ``size`` (Huawei's limit)."""
     return [ids[i : i + size] for i in range(0, len(ids), size)]

@@ -1,10 +1,11 @@
-"""Plain data the core, the flow and the message builders share; no I/O here."""
+"""Plain data the core, the stop service and the message builders share; no I/O here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 
 class SkipReason(StrEnum):
@@ -43,7 +44,6 @@ class Preview:
     soft: bool
     reason: str | None
     expires_at: datetime
-    simulated: bool = False
 
 
 class Outcome(StrEnum):
@@ -55,7 +55,8 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ServerResult:
-    """One server's fate in a stop job."""
+    """One server's fate in a stop job: the one shape it has from the job's sub-job to the report
+    (the store keeps it as JSON, the builders show it)."""
 
     server_id: str
     name: str
@@ -75,4 +76,7 @@ class RequestSummary:
     soft: bool
     reason: str | None
     job_ids: tuple[str, ...] = ()
-    simulated: bool = False
+
+
+#: What the public root message says about a request, from sending to its outcome.
+RootState = Literal["submitting", "running", "done", "partial", "failed", "timed_out", "uncertain"]

@@ -11,16 +11,18 @@ wrapped in backticks, quotes or brackets (people paste from code blocks and list
 takes the rest of the text. Slack escapes ``& < >`` as entities in command text; they are undone
 first.
 
-``ParseError.problems`` are mrkdwn: every echoed token is escaped and clipped, so a hostile token
-such as ``<!channel>`` is shown as text and can never become a mention or a link.
+``ParseError.problems`` are data (``bot.core.problems``): the tokens as typed, never formatted.
+``bot.blocks.problems`` words them, escaping every echoed token, so a hostile token such as
+``<!channel>`` is shown as text and can never become a mention or a link.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
-from bot.blocks.text import code, is_invisible, unescape
+from bot.core.problems import Problem, ProblemKind
 
 USAGE = (
     "/bms stop <server-id> [<server-id> …] [--soft] [reason: <text>]"
@@ -30,7 +32,6 @@ EXAMPLE_ID = "616fb98f-46ca-475e-917e-2563e5a8cd19"
 MAX_IDS = 5000
 MAX_REASON = 500
 MAX_SHOWN_PROBLEMS = 5
-ECHO_LIMIT = 40
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I | re.A)
 _JOB_ID = re.compile(r"[A-Za-z0-9-]{1,64}", re.A)
@@ -65,13 +66,23 @@ class HelpCommand:
 
 @dataclass(frozen=True, slots=True)
 class ParseError:
-    """What was wrong, one mrkdwn line per problem, and the usage line to show with it."""
+    """What was wrong, one problem each, and the usage line to show with it."""
 
-    problems: tuple[str, ...]
+    problems: tuple[Problem, ...]
     usage: str = USAGE
 
 
 Command = StopCommand | StatusCommand | HelpCommand | ParseError
+
+
+def unescape(text: str) -> str:
+    """Undo Slack's escaping of ``&``, ``<`` and ``>`` in command and message text."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def is_invisible(ch: str) -> bool:
+    """Control and format characters (bidi marks, zero-width joiners…): nothing a reader can see."""
+    return unicodedata.category(ch) in ("Cc", "Cf")
 
 
 def strip_mention(text: str) -> str:
@@ -93,8 +104,8 @@ def parse_command(text: str) -> Command:
     if verb == "status":
         return _parse_status(rest)
     if _UUID.fullmatch(_unwrap(first)):
-        return ParseError((f"Start with `stop` to stop servers, e.g. `/bms stop {EXAMPLE_ID}`",))
-    return ParseError((f"{_echo(first)} is not a command: use `stop`, `status` or `help`",))
+        return ParseError((Problem(ProblemKind.STOP_FIRST),))
+    return ParseError((Problem(ProblemKind.NOT_A_COMMAND, first),))
 
 
 def _split_first(text: str) -> tuple[str, str]:
@@ -105,11 +116,6 @@ def _split_first(text: str) -> tuple[str, str]:
 
 def _unwrap(token: str) -> str:
     return token.strip(_WRAPPERS)
-
-
-def _echo(token: str) -> str:
-    """A token as the user typed it, safe to show: escaped, clipped, in a code span."""
-    return code(token, ECHO_LIMIT)
 
 
 def _tokens(text: str) -> list[str]:
@@ -147,15 +153,15 @@ def _option(token: str) -> str | None:
     return token.lower() if token.startswith("-") else None
 
 
-def _take_reason(rest: str) -> tuple[str, str | None, list[str]]:
+def _take_reason(rest: str) -> tuple[str, str | None, list[Problem]]:
     match = _REASON.search(rest)
     if match is None:
         return rest, None, []
     reason = " ".join("".join(c for c in rest[match.end() :] if not _is_control(c)).split())
     if not reason:
-        return rest[: match.start()], None, ["`reason:` needs some text after it"]
+        return rest[: match.start()], None, [Problem(ProblemKind.REASON_EMPTY)]
     if len(reason) > MAX_REASON:
-        too_long = f"The reason is {len(reason):,} characters; the limit is {MAX_REASON}"
+        too_long = Problem(ProblemKind.REASON_TOO_LONG, count=len(reason), limit=MAX_REASON)
         return rest[: match.start()], None, [too_long]
     return rest[: match.start()], reason, []
 
@@ -165,50 +171,46 @@ def _is_control(ch: str) -> bool:
     return is_invisible(ch) and ch not in "\u200c\u200d" and not ch.isspace()
 
 
-def _token_problems(bad: list[str]) -> list[str]:
-    problems = [f"{_echo(t)} {_why(t)}" for t in bad[:MAX_SHOWN_PROBLEMS]]
+def _token_problems(bad: list[str]) -> list[Problem]:
+    problems = [_why(t) for t in bad[:MAX_SHOWN_PROBLEMS]]
     if len(bad) > MAX_SHOWN_PROBLEMS:
-        problems.append(f"…and {len(bad) - MAX_SHOWN_PROBLEMS:,} more that are not server ids")
+        problems.append(Problem(ProblemKind.MORE_BAD_TOKENS, count=len(bad) - MAX_SHOWN_PROBLEMS))
     return problems
 
 
-def _why(token: str) -> str:
+def _why(token: str) -> Problem:
     bare = _unwrap(token)
     if bare.startswith("-") or bare.startswith(_DASHES):
-        return "is not an option (use `--soft` or `--hard`)"
+        return Problem(ProblemKind.BAD_OPTION, token)
     hidden = sorted({f"U+{ord(c):04X}" for c in bare if is_invisible(c)})
     if hidden:
-        return f"contains invisible characters ({', '.join(hidden[:3])}): retype it"
-    return f"is not a server id (expected a UUID such as {EXAMPLE_ID})"
+        return Problem(ProblemKind.INVISIBLE_CHARACTERS, token, code_points=tuple(hidden[:3]))
+    return Problem(ProblemKind.NOT_A_SERVER_ID, token)
 
 
 def _stop_shape_problems(
     ids: dict[str, None], flags: set[str], reason: str | None, *, any_bad: bool
-) -> list[str]:
+) -> list[Problem]:
     problems = []
     if not ids and not any_bad:  # bad tokens already say what is wrong
-        hint = " (put `reason:` last)" if reason and _UUID.search(reason) else ""
-        problems.append(f"`/bms stop` needs at least one server id{hint}")
+        swallowed = bool(reason and _UUID.search(reason))
+        kind = ProblemKind.NO_SERVER_IDS_REASON_FIRST if swallowed else ProblemKind.NO_SERVER_IDS
+        problems.append(Problem(kind))
     if len(ids) > MAX_IDS:
-        problems.append(
-            f"{len(ids):,} server ids is too many: the limit is {MAX_IDS:,} per request, "
-            "so split them into several requests"
-        )
+        problems.append(Problem(ProblemKind.TOO_MANY_IDS, count=len(ids), limit=MAX_IDS))
     if {"--soft", "--hard"} <= flags:
-        problems.append("Use either `--soft` or `--hard`, not both")
+        problems.append(Problem(ProblemKind.SOFT_AND_HARD))
     return problems
 
 
 def _parse_status(rest: str) -> StatusCommand | ParseError:
     tokens = [t for t in _tokens(rest) if _unwrap(t)]
     if not tokens:
-        return ParseError(("`/bms status` needs a job id, e.g. `/bms status 2c9eb2c5544cbf61`",))
+        return ParseError((Problem(ProblemKind.STATUS_NEEDS_JOB),))
     if len(tokens) > 1:
-        extra = _echo(" ".join(tokens[1:4]))
-        return ParseError((f"`/bms status` takes exactly one job id; remove {extra}",))
+        extra = " ".join(tokens[1:4])
+        return ParseError((Problem(ProblemKind.STATUS_EXTRA_TOKENS, extra),))
     job_id = _unwrap(tokens[0])
     if not _JOB_ID.fullmatch(job_id):
-        return ParseError(
-            (f"{_echo(tokens[0])} is not a job id (letters, digits and dashes, up to 64)",)
-        )
+        return ParseError((Problem(ProblemKind.NOT_A_JOB_ID, tokens[0]),))
     return StatusCommand(job_id)

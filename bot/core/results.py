@@ -1,75 +1,92 @@
-"""Per-server outcomes derived from a BMS job, always from the sub-jobs."""
+"""Per-server outcomes derived from a BMS job, always from the sub-jobs, and what they add up to."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 
-from bot.bms.models import Job
-from bot.core.models import Outcome, ServerResult
+from bot.bms.models import Job, SubJob
+from bot.core.models import Outcome, RootState, ServerResult
 
 _SUB_JOB_OUTCOME = {"SUCCESS": Outcome.STOPPED, "FAIL": Outcome.FAILED}
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """What one server's sub-job says, stored per chunk between polls."""
+def sub_job_result(sub: SubJob, names: Mapping[str, str]) -> ServerResult:
+    """What one sub-job says about its server (a sub-job still working is pending)."""
+    server_id = sub.server_id or f"(sub-job {sub.job_id or '?'})"
+    return ServerResult(
+        server_id=server_id,
+        name=names.get(sub.server_id or "", ""),
+        outcome=_SUB_JOB_OUTCOME.get(sub.status, Outcome.PENDING),
+        job_id=sub.job_id,
+        error_code=sub.error_code,
+        fail_reason=sub.fail_reason,
+    )
 
-    outcome: Outcome
-    error_code: str | None = None
-    fail_reason: str | None = None
 
+def results_from_job(
+    server_ids: Sequence[str], job: Job, names: Mapping[str, str], job_id: str | None
+) -> dict[str, ServerResult]:
+    """Every server of a chunk, in its order, filed under the batch ``job_id`` the bot polls.
 
-def verdicts_from_job(server_ids: Sequence[str], job: Job) -> dict[str, Verdict]:
-    """Map every server of the chunk to a verdict; servers the job never mentions stay pending
-    while it runs, and once it has ended they inherit a FAIL's top-level reason or are unknown."""
-    verdicts: dict[str, Verdict] = {}
-    for sub in job.sub_jobs:
-        if sub.server_id is None:
-            continue
-        outcome = _SUB_JOB_OUTCOME.get(sub.status, Outcome.PENDING)
-        verdicts[sub.server_id] = Verdict(outcome, sub.error_code, sub.fail_reason)
+    Servers the job never mentions stay pending while it runs; once it has ended they inherit a
+    FAIL's top-level reason, or are unknown (never assumed stopped).
+    """
+    said = {sub.server_id: sub for sub in job.sub_jobs if sub.server_id is not None}
+    results: dict[str, ServerResult] = {}
     for server_id in server_ids:
-        if server_id in verdicts:
-            continue
-        if not job.is_terminal:
-            verdicts[server_id] = Verdict(Outcome.PENDING)
+        sub = said.get(server_id)
+        if sub is not None:
+            outcome = _SUB_JOB_OUTCOME.get(sub.status, Outcome.PENDING)
+            result = _result(server_id, names, outcome, job_id, sub.error_code, sub.fail_reason)
+        elif not job.is_terminal:
+            result = _result(server_id, names, Outcome.PENDING, job_id)
         elif job.status == "FAIL":
-            verdicts[server_id] = Verdict(Outcome.FAILED, job.error_code, job.fail_reason)
+            result = _result(
+                server_id, names, Outcome.FAILED, job_id, job.error_code, job.fail_reason
+            )
         else:
-            verdicts[server_id] = Verdict(Outcome.UNKNOWN)
-    return {sid: verdicts[sid] for sid in server_ids}
+            result = _result(server_id, names, Outcome.UNKNOWN, job_id)
+        results[server_id] = result
+    return results
 
 
-def uniform_verdicts(
-    server_ids: Sequence[str], outcome: Outcome, code: str | None, reason: str | None
-) -> dict[str, Verdict]:
-    """The same verdict for a whole chunk: a refused call or one whose fate is unknown."""
-    return {sid: Verdict(outcome, code, reason) for sid in server_ids}
+def _result(  # noqa: PLR0917 - the fields of one result, in their order
+    server_id: str,
+    names: Mapping[str, str],
+    outcome: Outcome,
+    job_id: str | None,
+    code: str | None = None,
+    reason: str | None = None,
+) -> ServerResult:
+    return ServerResult(server_id, names.get(server_id, ""), outcome, job_id, code, reason)
 
 
-def count_settled(verdicts: Mapping[str, Verdict]) -> tuple[int, int]:
+def uniform_results(
+    server_ids: Sequence[str],
+    names: Mapping[str, str],
+    outcome: Outcome,
+    code: str | None,
+    reason: str | None,
+) -> dict[str, ServerResult]:
+    """The same result for a whole chunk: a refused call or one whose fate is unknown."""
+    return {sid: _result(sid, names, outcome, None, code, reason) for sid in server_ids}
+
+
+def count_settled(results: Iterable[ServerResult]) -> tuple[int, int]:
     """(finished servers, failed servers) for progress reporting."""
-    done = sum(1 for v in verdicts.values() if v.outcome is not Outcome.PENDING)
-    failed = sum(1 for v in verdicts.values() if v.outcome is Outcome.FAILED)
+    done = failed = 0
+    for result in results:
+        done += result.outcome is not Outcome.PENDING
+        failed += result.outcome is Outcome.FAILED
     return done, failed
 
 
-def to_results(
-    verdicts: Mapping[str, Verdict], names: Mapping[str, str], job_id: str | None
-) -> list[ServerResult]:
-    return [
-        ServerResult(sid, names.get(sid, ""), v.outcome, job_id, v.error_code, v.fail_reason)
-        for sid, v in verdicts.items()
-    ]
-
-
-def encode(verdicts: Mapping[str, Verdict]) -> dict[str, list[str | None]]:
-    """JSON form for the store: ``{server_id: [outcome, code, reason]}``."""
-    return {sid: [v.outcome.value, v.error_code, v.fail_reason] for sid, v in verdicts.items()}
-
-
-def decode(raw: Mapping[str, list[str | None]] | None) -> dict[str, Verdict]:
-    if not raw:
-        return {}
-    return {sid: Verdict(Outcome(row[0] or "unknown"), row[1], row[2]) for sid, row in raw.items()}
+def final_state(results: Iterable[ServerResult], *, any_uncertain: bool) -> RootState:
+    """What the root says once every call has settled: done, partly failed, failed, uncertain."""
+    if any_uncertain:
+        return "uncertain"
+    outcomes = [r.outcome for r in results]
+    stopped = outcomes.count(Outcome.STOPPED)
+    if stopped == len(outcomes):
+        return "done"
+    return "failed" if stopped == 0 else "partial"

@@ -1,4 +1,4 @@
-"""Sending messages to Slack, with every way a call can fail turned into one exception tree.
+"""The bot's voice in Slack: every message it sends goes out here, and so does its 429 policy.
 
     SlackFailure            Slack refused the call, or it failed on the way (``error`` names it;
     │                       ``transient``: worth trying again later; ``retry_after`` on a 429)
@@ -6,6 +6,12 @@
 
 slack_sdk raises its own errors for Slack's answers but lets aiohttp's connection errors and
 timeouts through; both kinds end here, so callers need one ``except SlackFailure``.
+
+Rate limits, all decided here: posts, whispers and final edits use the patient client, which
+waits out ``Retry-After`` (``bot/slack/clients.py``); progress edits use the impatient one and the
+edit gate (Tier 3 pacing; a 429 pauses every edit that can wait for its ``Retry-After``).
+
+With a stand-in backend, every message leaves with the simulator banner, applied here once.
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.blocks.message import Message
+from bot.blocks.message import Message, with_simulator_banner
+from bot.slack.edit_gate import ProgressGate
+from bot.slack.place import Place
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -28,6 +36,7 @@ TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 CALL_FAILURES = (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError)
+RESPONSE_URL_TIMEOUT = 10
 
 
 class SlackFailure(Exception):
@@ -66,16 +75,37 @@ async def _call(call: Awaitable[T]) -> T:
         raise _failure(exc) from exc
 
 
-class Poster:
-    """The bot's voice: post, edit, whisper, and answer through response URLs."""
+def _without_metadata(message: Message) -> dict[str, Any]:
+    return {k: v for k, v in message.as_kwargs().items() if k != "metadata"}
 
-    def __init__(self, client: AsyncWebClient, impatient: AsyncWebClient | None = None) -> None:
+
+class Poster:
+    """Post, edit, whisper, and answer through response URLs; ``simulated`` adds the banner."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        impatient: AsyncWebClient | None = None,
+        *,
+        edits: ProgressGate | None = None,
+        simulated: bool = False,
+    ) -> None:
         self.client = client
         # Same workspace, but a 429 fails at once instead of sleeping out Retry-After.
         self.impatient = impatient or client
+        self.edits = edits or ProgressGate(0)
+        self.simulated = simulated
+
+    def _out(self, message: Message) -> Message:
+        return with_simulator_banner(message) if self.simulated else message
+
+    def ack_kwargs(self, message: Message) -> dict[str, Any]:
+        """Keyword arguments for Bolt's ``ack()``: an ephemeral answer within the 3 seconds."""
+        return self._out(message).as_ack()
 
     async def post(self, channel: str, message: Message, thread_ts: str | None = None) -> str:
-        kwargs: dict[str, Any] = {"channel": channel, **message.as_kwargs()}
+        """A public message (in a thread with ``thread_ts``); returns its ts."""
+        kwargs: dict[str, Any] = {"channel": channel, **self._out(message).as_kwargs()}
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
         response = await _call(self.client.chat_postMessage(**kwargs))
@@ -84,26 +114,66 @@ class Poster:
     async def update(
         self, channel: str, ts: str, message: Message, *, best_effort: bool = False
     ) -> None:
-        """Edit a message; ``best_effort`` edits (progress) give up on a 429 instead of waiting."""
-        kwargs = {k: v for k, v in message.as_kwargs().items() if k != "metadata"}
+        """Edit a message; ``best_effort`` edits fail at once on a 429 instead of waiting."""
         client = self.impatient if best_effort else self.client
+        kwargs = _without_metadata(self._out(message))
         await _call(client.chat_update(channel=channel, ts=ts, **kwargs))
+
+    async def edit(
+        self, channel: str, ts: str, message: Message, *, key: str, final: bool = False
+    ) -> bool:
+        """Edit a message within the edit budget; True if the edit went out. Never raises.
+
+        Progress edits (``final`` False) are best effort: skipped when the gate says so, and a
+        429 fails them at once and holds back every edit that can wait. A final edit always goes
+        out and waits out a 429: it is the state people will read afterwards.
+        """
+        if not self.edits.allow(key, force=final):
+            return False
+        try:
+            await self.update(channel, ts, message, best_effort=not final)
+        except SlackFailure as exc:
+            log.warning("message edit failed", extra={"error": exc.error, "final": final})
+            if exc.retry_after:
+                self.edits.hold(exc.retry_after)
+            return False
+        return True
+
+    def forget_edits(self, key: str) -> None:
+        """``key`` will not be edited again: drop its pacing state."""
+        self.edits.forget(key)
 
     async def whisper(
         self, channel: str, user: str, message: Message, thread_ts: str | None = None
     ) -> None:
         """An ephemeral message to one person (optionally inside a thread)."""
-        kwargs: dict[str, Any] = {"channel": channel, "user": user, **message.as_kwargs()}
-        kwargs.pop("metadata", None)
+        kwargs: dict[str, Any] = {"channel": channel, "user": user}
+        kwargs |= _without_metadata(self._out(message))
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
         await _call(self.client.chat_postEphemeral(**kwargs))
 
     async def respond(self, response_url: str, message: Message, *, replace: bool) -> None:
         """Answer through a response URL (ephemeral; can replace the message it came from)."""
-        body = {k: v for k, v in message.as_kwargs().items() if k != "metadata"}
-        webhook = AsyncWebhookClient(response_url, timeout=10)
+        body = _without_metadata(self._out(message))
+        webhook = AsyncWebhookClient(response_url, timeout=RESPONSE_URL_TIMEOUT)
         payload = {**body, "response_type": "ephemeral", "replace_original": replace}
         response = await _call(webhook.send_dict(payload))
         if response.status_code != 200:
             raise SlackFailure(f"response_url answered {response.status_code}: {response.body}")
+
+    async def tell(self, place: Place, message: Message, *, replace: bool = True) -> None:
+        """Answer the person privately where they are."""
+        if place.response_url:
+            await self.respond(place.response_url, message, replace=replace)
+        else:
+            await self.whisper(place.channel_id, place.user_id, message, thread_ts=place.thread_ts)
+
+    async def tell_quietly(self, place: Place, message: Message) -> None:
+        """``tell`` for paths that must go on whatever Slack says: a failure is logged."""
+        try:
+            await self.tell(place, message, replace=False)
+        except SlackFailure as exc:
+            log.error(
+                "could not tell the person", extra={"user": place.user_id, "error": exc.error}
+            )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.store.schema import metadata
@@ -36,3 +37,20 @@ async def create_schema(engine: AsyncEngine) -> None:
             # Serialise concurrent CREATE TABLEs from replicas starting together.
             await conn.execute(sa.text("SELECT pg_advisory_xact_lock(7317001)"))
         await conn.run_sync(metadata.create_all)
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened; the message says why, without the URL's password."""
+
+
+async def open_engine(url: str) -> AsyncEngine:
+    """An engine on ``url`` with the schema in place, or ``DatabaseUnavailable``."""
+    engine = make_engine(url)
+    try:
+        await create_schema(engine)
+    except (OSError, SQLAlchemyError) as exc:
+        await engine.dispose()
+        scheme = url.split("://", maxsplit=1)[0]
+        detail = str(exc.args[0]) if exc.args else type(exc).__name__
+        raise DatabaseUnavailable(f"cannot open the database ({scheme}): {detail}") from exc
+    return engine

@@ -1,14 +1,21 @@
-"""Immutable snapshots of stored rows, so nothing above the store touches SQLAlchemy."""
+"""Immutable snapshots of stored rows, so nothing above the store touches SQLAlchemy.
+
+A ``StopRecord`` is one request with its chunks, read together: each step of the life cycle
+works from one, and the store's writes hand back the snapshot they made, so a step never reads
+a row twice.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from bot.core.lifecycle import ChunkState, RequestState
-from bot.core.models import Preview, Skipped, SkipReason, Target
-from bot.core.results import Verdict, decode
+from bot.core.models import Preview, RequestSummary, RootState, ServerResult, Skipped, Target
+from bot.core.results import count_settled, final_state
+from bot.store.codec import decode_results, decode_skipped, decode_targets
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +57,8 @@ class RequestRow:
             response_url=m["response_url"],
             soft=bool(m["soft"]),
             reason=m["reason"],
-            targets=tuple(Target(*t) for t in m["targets"]),
-            skipped=tuple(Skipped(s[0], SkipReason(s[1]), s[2], s[3]) for s in m["skipped"]),
+            targets=decode_targets(m["targets"]),
+            skipped=decode_skipped(m["skipped"]),
             state=RequestState(m["state"]),
             created_at=m["created_at"],
             expires_at=m["expires_at"],
@@ -73,14 +80,14 @@ class ChunkRow:
     state: ChunkState
     job_id: str | None
     job_status: str | None
-    verdicts: dict[str, Verdict]
+    results: dict[str, ServerResult]
     error_code: str | None
     error_message: str | None
     poll_failures: int
     updated_at: float
 
     @staticmethod
-    def from_mapping(m: Mapping[Any, Any]) -> ChunkRow:
+    def from_mapping(m: Mapping[Any, Any], names: Mapping[str, str]) -> ChunkRow:
         return ChunkRow(
             id=m["id"],
             request_id=m["request_id"],
@@ -89,12 +96,61 @@ class ChunkRow:
             state=ChunkState(m["state"]),
             job_id=m["job_id"],
             job_status=m["job_status"],
-            verdicts=decode(m["verdicts"]),
+            results=decode_results(m["verdicts"], names, m["job_id"]),
             error_code=m["error_code"],
             error_message=m["error_message"],
             poll_failures=m["poll_failures"],
             updated_at=m["updated_at"],
         )
+
+
+@dataclass(frozen=True, slots=True)
+class StopRecord:
+    """A request and its chunks (in order), as one step of the life cycle sees them."""
+
+    request: RequestRow
+    chunks: tuple[ChunkRow, ...]
+
+    @property
+    def id(self) -> str:
+        return self.request.id
+
+    def with_request(self, request: RequestRow) -> StopRecord:
+        return dataclasses.replace(self, request=request)
+
+    def with_chunk(self, chunk: ChunkRow) -> StopRecord:
+        chunks = tuple(chunk if c.id == chunk.id else c for c in self.chunks)
+        return dataclasses.replace(self, chunks=chunks)
+
+    def in_state(self, state: ChunkState) -> tuple[ChunkRow, ...]:
+        return tuple(c for c in self.chunks if c.state is state)
+
+    @property
+    def job_ids(self) -> tuple[str, ...]:
+        return tuple(c.job_id for c in self.chunks if c.job_id)
+
+    def results(self) -> list[ServerResult]:
+        """Every server's result so far, chunk by chunk."""
+        return [r for c in self.chunks for r in c.results.values()]
+
+    def summary(self) -> RequestSummary:
+        req = self.request
+        return RequestSummary(
+            request_id=req.id,
+            user_id=req.user_id,
+            total=len(req.targets),
+            soft=req.soft,
+            reason=req.reason,
+            job_ids=self.job_ids,
+        )
+
+    def progress(self) -> tuple[int, int]:
+        """(servers settled, servers failed) across every chunk."""
+        return count_settled(self.results())
+
+    def outcome(self) -> RootState:
+        uncertain = any(c.state is ChunkState.UNCERTAIN for c in self.chunks)
+        return final_state(self.results(), any_uncertain=uncertain)
 
 
 @dataclass(frozen=True, slots=True)

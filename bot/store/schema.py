@@ -43,7 +43,9 @@ stop_chunks = sa.Table(
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("job_id", sa.String(64), index=True),
     sa.Column("job_status", sa.String(32)),
-    sa.Column("verdicts", sa.JSON),  # {server_id: [outcome, code, reason]}
+    # Per-server results, {server_id: [outcome, code, reason]} (bot/store/codec.py); the column
+    # keeps its first name until schema migrations exist.
+    sa.Column("verdicts", sa.JSON),
     sa.Column("error_code", sa.String(64)),
     sa.Column("error_message", sa.Text),
     sa.Column("submitted_at", sa.Float),

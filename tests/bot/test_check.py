@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.check import run_check
-from bot.simulator.runner import start_simulator
+from simulator.runner import start_simulator
 from tests.fakes.slack_api import FakeSlack
 from tests.support.harness import make_settings, new_simulator
 

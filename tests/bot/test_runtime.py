@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from bot.runtime import Runtime
+from simulator.embedded import EmbeddedSimulator
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import CHANNEL
 from tests.support.harness import (
@@ -51,10 +52,10 @@ async def test_embedded_simulator_says_so_everywhere(tmp_path) -> None:
         runtime = Runtime(settings)
         await runtime.start()
         try:
-            assert runtime.simulator is not None
-            server = next(iter(runtime.simulator.sim.servers.values()))
+            assert isinstance(runtime.backend, EmbeddedSimulator)
+            server = next(iter(runtime.backend.sim.servers.values()))
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{runtime.port}") as http:
-                bot = Bot(slack, runtime.simulator.sim, runtime, http)
+                bot = Bot(slack, runtime.backend.sim, runtime, http)
                 preview, request_id = await bot.preview(f"stop {server.id}")
                 assert request_id
                 assert "simulator" in texts(preview.blocks).lower()

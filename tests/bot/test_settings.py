@@ -29,7 +29,7 @@ def test_defaults() -> None:
     assert s.port == 3000
     assert s.slack_api_url == "https://slack.com/api/"
     assert s.bms_base_url == "https://bms.cn-north-4.myhuaweicloud.com"
-    assert s.socket_mode
+    assert s.slack_mode == "socket"
 
 
 def test_endpoint_override_and_api_url_slash() -> None:
@@ -92,3 +92,26 @@ def test_iam_auth_needs_somewhere_to_get_tokens() -> None:
             huaweicloud_iam_password="p",
             huaweicloud_iam_domain="d",
         )
+
+
+def test_slack_mode_follows_the_tokens_unless_set() -> None:
+    """Socket Mode with an app token, HTTP with only a signing secret, BMS_SLACK_MODE over both."""
+    assert make(slack_app_token=None, slack_signing_secret="s").slack_mode == "http"
+    both = make(slack_signing_secret="s")
+    assert both.slack_mode == "socket"
+    forced = make(slack_signing_secret="s", bms_slack_mode="http")
+    assert forced.slack_mode == "http"
+    assert forced.http_signing_secret == "s"
+    assert forced.socket_app_token is None
+    assert both.socket_app_token == "xapp-1"
+    assert both.http_signing_secret is None
+
+
+def test_slack_mode_names_the_missing_token() -> None:
+    """A mode without the token it needs is refused, naming that token."""
+    with pytest.raises(ValidationError, match="BMS_SLACK_MODE=socket needs SLACK_APP_TOKEN"):
+        make(slack_app_token=None, slack_signing_secret="s", bms_slack_mode="socket")
+    with pytest.raises(ValidationError, match="BMS_SLACK_MODE=http needs SLACK_SIGNING_SECRET"):
+        make(bms_slack_mode="http")
+    with pytest.raises(ValidationError, match="bms_slack_mode"):
+        make(bms_slack_mode="websocket")

@@ -61,7 +61,7 @@ async def test_someone_else_cannot_confirm(bot: Bot) -> None:
     assert bot.sim.stop_calls == []
     _, url2 = await bot.click(ActionId.CANCEL, request_id, user=BOB)
     await bot.wait_response(url2)
-    row = await bot.runtime.deps.store.get_request(request_id)
+    row = await bot.runtime.deps.store.requests.get(request_id)
     assert row.state is RequestState.PREVIEWED
 
 

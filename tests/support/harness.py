@@ -19,8 +19,8 @@ from bot.core.lifecycle import RequestState
 from bot.ids import ActionId
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.simulator.runner import RunningSimulator, start_simulator
-from bot.simulator.state import Simulator
+from simulator.runner import RunningSimulator, start_simulator
+from simulator.state import Simulator
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_limits import validate_message
 from tests.fakes.slack_records import ResponsePost
@@ -143,7 +143,7 @@ class Bot:
         final |= {RequestState.CANCELLED, RequestState.EXPIRED}
         deadline = asyncio.get_running_loop().time() + within
         while asyncio.get_running_loop().time() < deadline:
-            row = await deps.store.get_request(request_id)
+            row = await deps.store.requests.get(request_id)
             if row is not None and row.state in final:
                 return row.state
             await asyncio.sleep(0.02)

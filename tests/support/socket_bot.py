@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.runtime import Runtime
-from bot.simulator.runner import start_simulator
-from bot.simulator.state import Simulator
+from simulator.runner import start_simulator
+from simulator.state import Simulator
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_records import ResponsePost
 from tests.fakes.slack_requests import (

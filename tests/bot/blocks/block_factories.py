@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from bot.blocks.message import Message, with_simulator_banner
 from bot.core.models import (
     Outcome,
     Preview,
@@ -40,7 +41,6 @@ def preview(
     name: str = "web",
     soft: bool = False,
     reason: str | None = "disk alarm",
-    simulated: bool = False,
 ) -> Preview:
     """A preview with ``targets`` servers to stop and the given skipped groups."""
     return Preview(
@@ -55,13 +55,10 @@ def preview(
         soft=soft,
         reason=reason,
         expires_at=EXPIRES,
-        simulated=simulated,
     )
 
 
-def summary(
-    total: int, *, reason: str | None = "disk alarm", soft: bool = False, simulated: bool = False
-) -> RequestSummary:
+def summary(total: int, *, reason: str | None = "disk alarm", soft: bool = False) -> RequestSummary:
     return RequestSummary(
         request_id="req_8c1e2d",
         user_id=USER,
@@ -69,7 +66,6 @@ def summary(
         soft=soft,
         reason=reason,
         job_ids=("2c9eb2c5544cbf6101544f0602af2b4f",),
-        simulated=simulated,
     )
 
 
@@ -90,3 +86,8 @@ def results(count: int, *, failed_every: int = 7, name: str = "web") -> list[Ser
         else:
             out.append(ServerResult(server_id, f"{name}-{n}", Outcome.STOPPED, "job1"))
     return out
+
+
+def simulated(message: Message) -> Message:
+    """``message`` as the bot sends it with a stand-in backend (the poster adds the banner)."""
+    return with_simulator_banner(message)

@@ -15,6 +15,7 @@ from bot.blocks.message import (
     header,
     section,
     sections_from_lines,
+    with_simulator_banner,
 )
 from bot.ids import BlockId
 
@@ -63,9 +64,9 @@ def test_fit_lines_counts_what_is_left_out():
     assert sum(len(s["text"]["text"].split("\n")) for s in tight) == 10 - left
 
 
-def test_build_adds_simulator_banner_after_header():
+def test_simulator_banner_goes_after_header():
     """Simulated messages get the banner right under the header and a marked fallback."""
-    message = build("hello", [header("H"), section("body")], simulated=True)
+    message = with_simulator_banner(build("hello", [header("H"), section("body")]))
     assert message.blocks[1]["block_id"] == BlockId.SIMULATOR_BANNER
     assert "no real servers are affected" in message.blocks[1]["elements"][0]["text"]
     assert message.text.startswith("[BMS simulator]")

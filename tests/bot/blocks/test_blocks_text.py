@@ -21,7 +21,6 @@ from bot.blocks.text import (
     sanitize,
     slack_date,
     slack_len,
-    unescape,
     user_mention,
 )
 
@@ -36,11 +35,6 @@ def test_escape_neutralises_mentions_and_links():
 def test_escape_is_not_undone_by_pre_escaped_text():
     """Already-escaped text is escaped again, so `&lt;` shows literally, not as `<`."""
     assert escape("&lt;!here&gt;") == "&amp;lt;!here&amp;gt;"
-
-
-def test_unescape_reverses_slack_entities_once():
-    """Slack's three entities are undone, `&amp;lt;` becomes `&lt;` (not `<`)."""
-    assert unescape("&lt;a&gt; &amp; &amp;lt;") == "<a> & &lt;"
 
 
 def test_sanitize_drops_controls_and_bidi_overrides():

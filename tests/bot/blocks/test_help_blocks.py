@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from block_factories import simulated
 from blocks_limits import assert_no_injection, assert_within_slack_limits
 
 from bot.blocks.help import help_message
@@ -16,10 +17,10 @@ def _all_text(message):
     )
 
 
-@pytest.mark.parametrize("simulated", [False, True])
-def test_help_within_limits(simulated):
+@pytest.mark.parametrize("as_simulator", [False, True])
+def test_help_within_limits(as_simulator):
     """The help message fits Slack's limits, simulated or not."""
-    message = help_message(simulated)
+    message = simulated(help_message()) if as_simulator else help_message()
     assert_within_slack_limits(message)
     assert_no_injection(message)
 
@@ -42,14 +43,14 @@ def test_help_usage_is_escaped():
 
 def test_simulated_help_says_so():
     """The simulated help carries the simulator banner."""
-    assert "no real servers are affected" in _all_text(help_message(True))
-    assert "no real servers are affected" not in _all_text(help_message(False))
+    assert "no real servers are affected" in _all_text(simulated(help_message()))
+    assert "no real servers are affected" not in _all_text(help_message())
 
 
 def test_simulator_samples_listed() -> None:
     """In simulator mode, help lists servers to try, escaped, at most five."""
     samples = [(f"web-<{i}>", f"0000000{i}-0000-4000-8000-000000000000") for i in range(8)]
-    text = _all_text(help_message(True, samples))
+    text = _all_text(simulated(help_message(samples)))
     assert "web-&lt;0&gt;" in text
     assert "00000004-0000-4000-8000-000000000000" in text
     assert "00000005-0000-4000-8000-000000000000" not in text

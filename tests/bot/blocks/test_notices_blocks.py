@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from block_factories import HOSTILE
+from block_factories import HOSTILE, simulated
 from blocks_limits import assert_no_injection, assert_within_slack_limits
 
 from bot.blocks.notices import (
     already_handled_message,
     cancelled_message,
+    checking_job_message,
     cloud_error_message,
     expired_message,
     looking_up_message,
@@ -22,44 +23,50 @@ from bot.blocks.notices import (
     uncertain_submit_message,
     unexpected_error_message,
 )
-from bot.blocks.text import escape
 from bot.bms.errors import CloudAuthError, CloudRejected, CloudThrottled, CloudUnavailable
 from bot.core.parser import ParseError, parse_command
+from bot.core.problems import Problem, ProblemKind
 
 
 def _text(message) -> str:
     return json.dumps(message.blocks, ensure_ascii=False) + message.text
 
 
-def _all_notices(simulated: bool):
+def _all_notices(as_simulator: bool):
     hostile = CloudRejected(HOSTILE * 20, code=HOSTILE, http_status=400, request_id=HOSTILE)
-    return [
-        looking_up_message(3, simulated=simulated),
-        looking_up_message(5000, simulated=simulated),
-        submitted_message("req_1", "C2147483705", count=40, simulated=simulated),
-        cancelled_message(simulated=simulated),
-        expired_message(10, simulated=simulated),
-        not_yours_message("U2147483697", simulated=simulated),
-        already_handled_message("cancelled", simulated=simulated),
-        already_handled_message(HOSTILE, simulated=simulated),
-        not_in_channel_message(simulated=simulated),
-        unexpected_error_message(HOSTILE, simulated=simulated),
-        cloud_error_message(hostile, HOSTILE, simulated=simulated),
-        uncertain_submit_message(1000, hostile, simulated=simulated),
-        uncertain_submit_message(1000, HOSTILE * 50, simulated=simulated),
-        parse_error_message(ParseError((escape(HOSTILE),)), simulated=simulated),
-        timeout_message(["<!channel>" * 30] * 100, 30, simulated=simulated),
-        timeout_message([], 30, simulated=simulated),
+    hostile_problems = tuple(
+        Problem(kind, HOSTILE * 20, count=10**9, limit=10**9, code_points=(HOSTILE,))
+        for kind in ProblemKind
+    )
+    notices = [
+        looking_up_message(3),
+        looking_up_message(5000),
+        submitted_message("req_1", "C2147483705", count=40),
+        cancelled_message(),
+        expired_message(10),
+        not_yours_message("U2147483697"),
+        already_handled_message("cancelled"),
+        already_handled_message(HOSTILE),
+        not_in_channel_message(),
+        unexpected_error_message(HOSTILE),
+        cloud_error_message(hostile, HOSTILE),
+        uncertain_submit_message(1000, hostile),
+        uncertain_submit_message(1000, HOSTILE * 50),
+        parse_error_message(ParseError(hostile_problems)),
+        timeout_message(["<!channel>" * 30] * 100, 30),
+        timeout_message([], 30),
+        checking_job_message(HOSTILE),
     ]
+    return [simulated(m) for m in notices] if as_simulator else notices
 
 
-@pytest.mark.parametrize("simulated", [False, True])
-def test_all_notices_within_limits_and_safe(simulated):
+@pytest.mark.parametrize("as_simulator", [False, True])
+def test_all_notices_within_limits_and_safe(as_simulator):
     """Every notice fits, stays escaped, and shows the banner exactly when simulated."""
-    for message in _all_notices(simulated):
+    for message in _all_notices(as_simulator):
         assert_within_slack_limits(message)
         assert_no_injection(message, allowed=("<@U2147483697>", "<#C2147483705>"))
-        assert ("no real servers are affected" in _text(message)) is simulated
+        assert ("no real servers are affected" in _text(message)) is as_simulator
 
 
 def test_looking_up():
@@ -181,7 +188,9 @@ def test_parse_error_from_hostile_input_stays_safe():
 
 def test_parse_error_with_many_problems_is_bounded():
     """A ParseError carrying hundreds of long problems still fits."""
-    message = parse_error_message(ParseError(tuple("p" * 2000 for _ in range(300))))
+    problems = [Problem(ProblemKind.NOT_A_COMMAND, "p" * 2000) for _ in range(300)]
+    problems += [Problem(ProblemKind.MORE_BAD_TOKENS, count=10**9)] * 10
+    message = parse_error_message(ParseError(tuple(problems)))
     assert_within_slack_limits(message)
     assert "more problems" in _text(message)
 
@@ -199,6 +208,6 @@ def test_timeout_message():
 
 def test_timeout_many_hostile_jobs():
     """Many job ids, some hostile, stay bounded and escaped."""
-    message = timeout_message(["<!channel>" * 30] * 100, 30, simulated=True)
+    message = simulated(timeout_message(["<!channel>" * 30] * 100, 30))
     assert_within_slack_limits(message)
     assert_no_injection(message)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from block_factories import HOSTILE, LONG_REASON, WEIRD_NAME, preview
+from block_factories import HOSTILE, LONG_REASON, WEIRD_NAME, preview, simulated
 from blocks_limits import assert_no_injection, assert_within_slack_limits
 
 from bot.blocks.preview import preview_message
@@ -127,7 +127,7 @@ def test_hostile_names_and_reason_are_escaped():
 
 def test_simulated_banner():
     """A simulated preview says it is the simulator; a real one does not."""
-    assert "no real servers are affected" in _text(preview_message(preview(1, simulated=True)))
+    assert "no real servers are affected" in _text(simulated(preview_message(preview(1))))
     assert "no real servers are affected" not in _text(preview_message(preview(1)))
-    nothing = preview_message(preview(0, unknown=1, simulated=True))
+    nothing = simulated(preview_message(preview(0, unknown=1)))
     assert "no real servers are affected" in _text(nothing)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from block_factories import HOSTILE, LONG_REASON, USER, summary
+from block_factories import HOSTILE, LONG_REASON, USER, simulated, summary
 from blocks_limits import assert_no_injection, assert_within_slack_limits
 
 from bot.blocks.progress import jobs_submitted_message, root_message
@@ -83,7 +83,7 @@ def test_root_progress_is_clamped():
 def test_root_simulated_banner():
     """A simulated root says so."""
     assert "no real servers are affected" in _text(
-        root_message(summary(1, simulated=True), 0, 0, "running")
+        simulated(root_message(summary(1), 0, 0, "running"))
     )
 
 

@@ -7,7 +7,7 @@ import re
 from collections import Counter
 
 import pytest
-from block_factories import HOSTILE, WEIRD_NAME, ids, results, summary
+from block_factories import HOSTILE, WEIRD_NAME, ids, results, simulated, summary
 from blocks_limits import assert_no_injection, assert_within_slack_limits
 
 from bot.blocks.results import result_messages
@@ -31,7 +31,7 @@ def _id_counts(parts) -> Counter[str]:
 def test_every_part_within_limits_and_every_server_once(count, name):
     """Every part fits Slack's limits and every server id appears exactly once overall."""
     rows = results(count, name=name)
-    parts = result_messages(summary(count, simulated=True), rows)
+    parts = [simulated(part) for part in result_messages(summary(count), rows)]
     for part in parts:
         assert_within_slack_limits(part)
         assert_no_injection(part)
@@ -121,5 +121,5 @@ def test_non_uuid_ids_from_the_cloud_are_escaped():
 
 def test_simulated_banner_on_every_part():
     """Each part of a simulated report carries the banner."""
-    for part in result_messages(summary(1000, simulated=True), results(1000)):
+    for part in map(simulated, result_messages(summary(1000), results(1000))):
         assert "no real servers are affected" in _text(part)

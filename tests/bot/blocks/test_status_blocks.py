@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from block_factories import HOSTILE, WEIRD_NAME, ids
+from block_factories import HOSTILE, WEIRD_NAME, ids, simulated
 from blocks_limits import assert_no_injection, assert_within_slack_limits
 
 from bot.blocks.status import status_message
@@ -39,7 +39,7 @@ def job(count: int, *, status: str = "RUNNING", fail_every: int = 9) -> Job:
 def test_status_within_limits(count, name):
     """Any job size and any names fit in one message."""
     names = {i: f"{name}{n}" for n, i in enumerate(ids(count))}
-    message = status_message(job(count), names, simulated=True)
+    message = simulated(status_message(job(count), names))
     assert_within_slack_limits(message)
     assert_no_injection(message)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from parse_helpers import A, B, C, error, stop
 
 from bot.core.parser import (
     MAX_IDS,
@@ -13,9 +12,15 @@ from bot.core.parser import (
     HelpCommand,
     StatusCommand,
     StopCommand,
+    is_invisible,
     parse_command,
     strip_mention,
+    unescape,
 )
+from bot.core.problems import Problem, ProblemKind
+from tests.support.parsing import A, B, C, error, stop
+
+K = ProblemKind
 
 
 def test_usage_line_is_the_documented_one():
@@ -94,94 +99,15 @@ def test_hard_flag_is_the_default():
     assert stop(f"stop --hard {A}").soft is False
 
 
-def test_soft_and_hard_together_is_an_error():
-    """Asking for both stop types is refused."""
-    assert any("--soft" in p and "--hard" in p for p in error(f"stop {A} --soft --hard").problems)
-
-
-@pytest.mark.parametrize("option", ["--force", "-f", "--type=soft", "-"])
-def test_unknown_option_names_the_token(option):
-    """Anything else starting with a dash is named as an unknown option."""
-    problems = error(f"stop {A} {option}").problems
-    assert problems == (f"`{option}` is not an option (use `--soft` or `--hard`)",)
-
-
 def test_reason_takes_the_rest_collapsed_and_trimmed():
     """`reason:` takes everything after it, newlines and runs of spaces collapsed."""
     command = stop(f"stop {A} --soft Reason:   disk\n\nfull  on {B}  ")
     assert command == StopCommand((A,), soft=True, reason=f"disk full on {B}")
 
 
-def test_reason_glued_to_previous_token_is_not_a_reason():
-    """`treason:` is an invalid token, not a reason marker."""
-    problems = error(f"stop {A} treason:x").problems
-    assert problems[0].startswith("`treason:x` is not a server id")
-
-
 def test_reason_is_unescaped_from_slack_entities():
     """Slack's &amp; &lt; &gt; come back as the characters the user typed."""
     assert stop(f"stop {A} reason: a &amp; b &lt;!channel&gt;").reason == "a & b <!channel>"
-
-
-def test_reason_of_500_chars_is_fine_and_501_is_not():
-    """The reason limit is 500 characters after collapsing whitespace."""
-    assert stop(f"stop {A} reason: {'x' * 500}").reason == "x" * 500
-    problems = error(f"stop {A} reason: {'x' * 501}").problems
-    assert problems == ("The reason is 501 characters; the limit is 500",)
-
-
-def test_empty_reason_is_an_error():
-    """`reason:` with nothing after it says so."""
-    assert error(f"stop {A} reason:   ").problems == ("`reason:` needs some text after it",)
-
-
-def test_stop_without_ids():
-    """`stop` alone asks for at least one id."""
-    assert error("stop").problems == ("`/bms stop` needs at least one server id",)
-
-
-def test_reason_before_ids_hints_to_put_reason_last():
-    """Ids swallowed by an early `reason:` get a hint."""
-    assert "put `reason:` last" in error(f"stop reason: oops {A}").problems[0]
-
-
-def test_bad_token_message_names_token_and_expected_form():
-    """A non-UUID is named with the expected form."""
-    assert error(f"stop web-01 {A}").problems == (
-        f"`web-01` is not a server id (expected a UUID such as {A})",
-    )
-
-
-def test_up_to_five_bad_tokens_then_a_count():
-    """Five bad tokens are named, the rest counted; repeated ones count once."""
-    tokens = " ".join(f"bad{i}" for i in range(12))
-    problems = error(f"stop {tokens} bad0 bad1").problems
-    assert [p.split("`")[1] for p in problems[:5]] == ["bad0", "bad1", "bad2", "bad3", "bad4"]
-    assert problems[5] == "…and 7 more that are not server ids"
-    assert len(problems) == 6
-
-
-def test_limit_of_ids():
-    """5000 unique ids are fine; 5001 get a clear error; duplicates don't count."""
-    many = [str(uuid.UUID(int=i + 1)) for i in range(MAX_IDS + 1)]
-    assert len(stop("stop " + " ".join(many[:MAX_IDS] + many[:10])).server_ids) == MAX_IDS
-    problems = error("stop " + " ".join(many)).problems
-    assert problems == (
-        "5,001 server ids is too many: the limit is 5,000 per request, "
-        "so split them into several requests",
-    )
-
-
-def test_first_word_uuid_suggests_stop():
-    """Starting with an id (forgetting `stop`) suggests the right form."""
-    assert "Start with `stop`" in error(A).problems[0]
-
-
-def test_unknown_subcommand_is_named():
-    """An unknown first word is named and the commands listed."""
-    assert error("start x").problems == (
-        "`start` is not a command: use `stop`, `status` or `help`",
-    )
 
 
 def test_leading_slash_bms_is_ignored():
@@ -194,23 +120,6 @@ def test_status_job_id():
     assert parse_command("status `2c9eb2c5544cbf6101544f0602af2b4f`") == StatusCommand(
         "2c9eb2c5544cbf6101544f0602af2b4f"
     )
-
-
-@pytest.mark.parametrize(
-    ("text", "fragment"),
-    [
-        ("status", "needs a job id"),
-        ("status a b", "exactly one job id"),
-        ("status a_b", "is not a job id"),
-        ("status " + "a" * 65, "is not a job id"),
-        ("status <!here>", "is not a job id"),
-    ],
-)
-def test_status_problems(text, fragment):
-    """`status` with no id, several ids or a malformed one says which."""
-    problems = error(text).problems
-    assert fragment in problems[0]
-    assert "<" not in problems[0]
 
 
 def test_parse_error_carries_usage():
@@ -237,3 +146,57 @@ def test_strip_mention(text, expected):
 def test_app_mention_payload_text_parses():
     """The fixture's app_mention text parses after the mention is stripped."""
     assert stop(strip_mention(f"<@U0BOT> stop {A}")).server_ids == (A,)
+
+
+def test_unescape_reverses_slack_entities_once():
+    """Slack's three entities are undone, `&amp;lt;` becomes `&lt;` (not `<`)."""
+    assert unescape("&lt;a&gt; &amp; &amp;lt;") == "<a> & &lt;"
+
+
+def test_invisible_means_control_or_format():
+    """Control and format characters are invisible; letters, spaces and emoji are not."""
+    assert all(is_invisible(ch) for ch in "\u202e\x00\u200d")
+    assert not any(is_invisible(ch) for ch in "a 🔥")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"stop {A} --soft --hard", (Problem(K.SOFT_AND_HARD),)),
+        (f"stop {A} --force", (Problem(K.BAD_OPTION, "--force"),)),
+        (f"stop {A} treason:x", (Problem(K.NOT_A_SERVER_ID, "treason:x"),)),
+        (f"stop {A} reason: {'x' * 501}", (Problem(K.REASON_TOO_LONG, count=501, limit=500),)),
+        (f"stop {A} reason:   ", (Problem(K.REASON_EMPTY),)),
+        ("stop", (Problem(K.NO_SERVER_IDS),)),
+        (f"stop reason: oops {A}", (Problem(K.NO_SERVER_IDS_REASON_FIRST),)),
+        (f"stop web-01 {A}", (Problem(K.NOT_A_SERVER_ID, "web-01"),)),
+        (A, (Problem(K.STOP_FIRST),)),
+        ("start x", (Problem(K.NOT_A_COMMAND, "start"),)),
+        ("status", (Problem(K.STATUS_NEEDS_JOB),)),
+        ("status a b c d e", (Problem(K.STATUS_EXTRA_TOKENS, "b c d"),)),
+        ("status a_b", (Problem(K.NOT_A_JOB_ID, "a_b"),)),
+        (
+            f"stop {A[:8]}\u202e{A[8:]}",
+            (Problem(K.INVISIBLE_CHARACTERS, f"{A[:8]}\u202e{A[8:]}", code_points=("U+202E",)),),
+        ),
+    ],
+)
+def test_problems_are_data_with_the_token_as_typed(text, expected):
+    """Each problem names its kind and carries the token exactly as typed, unformatted."""
+    assert error(text).problems == expected
+
+
+def test_bad_tokens_beyond_five_are_counted():
+    """Five bad tokens are named; the rest (each counted once) are one count."""
+    tokens = " ".join(f"bad{i}" for i in range(12))
+    problems = error(f"stop {tokens} bad0 bad1").problems
+    assert [p.token for p in problems[:5]] == ["bad0", "bad1", "bad2", "bad3", "bad4"]
+    assert problems[5] == Problem(K.MORE_BAD_TOKENS, count=7)
+
+
+def test_too_many_ids_is_counted():
+    """5001 unique ids are one problem with the count and the limit."""
+    many = [str(uuid.UUID(int=i + 1)) for i in range(MAX_IDS + 1)]
+    assert error("stop " + " ".join(many)).problems == (
+        Problem(K.TOO_MANY_IDS, count=MAX_IDS + 1, limit=MAX_IDS),
+    )

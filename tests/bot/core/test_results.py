@@ -1,10 +1,10 @@
-"""Per-server verdicts from job payloads."""
+"""Per-server results from job payloads, and what they add up to."""
 
 from __future__ import annotations
 
 from bot.bms.models import parse_job
-from bot.core.models import Outcome
-from bot.core.results import count_settled, decode, encode, verdicts_from_job
+from bot.core.models import Outcome, ServerResult
+from bot.core.results import count_settled, final_state, results_from_job
 
 A, B, C = "a-1", "b-2", "c-3"
 
@@ -31,20 +31,19 @@ def job(status: str, subs: list[dict], **top: str | None) -> dict:
 
 def test_running_job_mixes_done_and_pending() -> None:
     """While running, finished sub-jobs count and the rest are pending."""
-    v = verdicts_from_job(
-        [A, B, C], parse_job(job("RUNNING", [sub(A, "SUCCESS"), sub(B, "RUNNING")]))
-    )
+    payload = job("RUNNING", [sub(A, "SUCCESS"), sub(B, "RUNNING")])
+    v = results_from_job([A, B, C], parse_job(payload), {}, "j1")
     assert [v[x].outcome for x in (A, B, C)] == [Outcome.STOPPED, Outcome.PENDING, Outcome.PENDING]
-    assert count_settled(v) == (1, 0)
+    assert count_settled(v.values()) == (1, 0)
 
 
 def test_partial_failure_reported_per_server() -> None:
     """A failed sub-job keeps its own code and reason."""
     payload = job("FAIL", [sub(A, "SUCCESS"), sub(B, "FAIL", "BMS.0039", "already stopped")])
-    v = verdicts_from_job([A, B], parse_job(payload))
+    v = results_from_job([A, B], parse_job(payload), {}, "j1")
     assert v[B].outcome is Outcome.FAILED
     assert (v[B].error_code, v[B].fail_reason) == ("BMS.0039", "already stopped")
-    assert count_settled(v) == (2, 1)
+    assert count_settled(v.values()) == (2, 1)
 
 
 def test_failed_job_without_sub_jobs_fails_everyone() -> None:
@@ -56,25 +55,37 @@ def test_failed_job_without_sub_jobs_fails_everyone() -> None:
         "error_code": "BMS.9999",
         "fail_reason": "boom",
     }
-    v = verdicts_from_job([A, B], parse_job(payload))
+    v = results_from_job([A, B], parse_job(payload), {}, "j1")
     assert all(x.outcome is Outcome.FAILED and x.error_code == "BMS.9999" for x in v.values())
 
 
 def test_successful_job_silent_about_a_server_is_unknown() -> None:
     """A SUCCESS job that never mentions a server leaves it unknown, not stopped."""
-    v = verdicts_from_job([A, B], parse_job(job("SUCCESS", [sub(A, "SUCCESS")])))
+    v = results_from_job([A, B], parse_job(job("SUCCESS", [sub(A, "SUCCESS")])), {}, "j1")
     assert v[B].outcome is Outcome.UNKNOWN
 
 
 def test_init_job_with_empty_entities() -> None:
     """An INIT job with no entities yet keeps every server pending."""
-    v = verdicts_from_job([A], parse_job({"status": "INIT", "job_id": "j", "entities": {}}))
+    v = results_from_job(
+        [A], parse_job({"status": "INIT", "job_id": "j", "entities": {}}), {}, "j1"
+    )
     assert v[A].outcome is Outcome.PENDING
 
 
-def test_encode_decode_round_trip() -> None:
-    """Verdicts survive the JSON form used by the store."""
-    v = verdicts_from_job(
-        [A, B], parse_job(job("FAIL", [sub(A, "SUCCESS"), sub(B, "FAIL", "X", "y")]))
-    )
-    assert decode(encode(v)) == v
+def test_results_carry_names_and_the_batch_job() -> None:
+    """Each result has the server's name and the batch job it belongs to."""
+    payload = job("RUNNING", [sub(A, "SUCCESS")])
+    v = results_from_job([A, B], parse_job(payload), {A: "web-1"}, "j1")
+    assert (v[A].name, v[A].job_id) == ("web-1", "j1")
+    assert (v[B].name, v[B].job_id, v[B].outcome) == ("", "j1", Outcome.PENDING)
+
+
+def test_final_state_from_outcomes() -> None:
+    """All stopped is done, none stopped failed, some partial; any uncertain call wins."""
+    stopped = ServerResult(A, "", Outcome.STOPPED)
+    failed = ServerResult(B, "", Outcome.FAILED)
+    assert final_state([stopped], any_uncertain=False) == "done"
+    assert final_state([failed], any_uncertain=False) == "failed"
+    assert final_state([stopped, failed], any_uncertain=False) == "partial"
+    assert final_state([stopped], any_uncertain=True) == "uncertain"

@@ -6,6 +6,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.message import Message
+from bot.slack.edit_gate import ProgressGate
 from bot.slack.poster import NotInChannel, Poster, SlackFailure
 from tests.fakes.slack_api import FakeSlack
 
@@ -60,3 +61,31 @@ async def test_non_json_error_page_is_a_failure() -> None:
         with pytest.raises(SlackFailure) as caught:
             await poster.post("C1", HELLO)
         assert caught.value.transient
+
+
+async def test_edit_within_the_gate_and_paused_by_a_429() -> None:
+    """A progress edit refused with 429 is skipped, never raised, and holds back the next one;
+    a final edit still goes out."""
+    async with FakeSlack(rate_limits={"chat.update": 1}) as slack:
+        slack.add_channel("C1")
+        client = AsyncWebClient(token="xoxb-test", base_url=slack.api_url, retry_handlers=[])
+        poster = Poster(client, edits=ProgressGate(0))
+        ts = await poster.post("C1", HELLO)
+        assert await poster.edit("C1", ts, HELLO, key="req_1")
+        assert not await poster.edit("C1", ts, HELLO, key="req_1")  # 429: skipped, not raised
+        calls = len(slack.calls_to("chat.update"))
+        assert not await poster.edit("C1", ts, HELLO, key="req_1")  # held: not even tried
+        assert len(slack.calls_to("chat.update")) == calls
+
+
+async def test_simulated_poster_marks_everything_it_sends() -> None:
+    """With a stand-in backend the banner goes on posts, edits and acks alike."""
+    async with FakeSlack() as slack:
+        slack.add_channel("C1")
+        poster = Poster(AsyncWebClient(token="xoxb-test", base_url=slack.api_url), simulated=True)
+        ts = await poster.post("C1", HELLO)
+        await poster.update("C1", ts, HELLO)
+        assert slack.messages[("C1", ts)].text.startswith("[BMS simulator]")
+        for call in slack.calls_to("chat.postMessage") + slack.calls_to("chat.update"):
+            assert "no real servers are affected" in str(call.args["blocks"])
+        assert poster.ack_kwargs(HELLO)["text"].startswith("[BMS simulator]")

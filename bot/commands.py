@@ -1,0 +1,76 @@
+"""What each command does, wherever it was typed: ``/bms …`` or ``@bms-bot …`` in a thread.
+
+``first_answer`` is what the person sees at once (inside Slack's 3-second ack for a slash
+command): the whole answer for help and a bad command, a "working on it" note otherwise.
+``Commands.run`` is the slow part, after the ack. Both listeners use these two; nothing else
+decides what a command does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.blocks.help import help_message
+from bot.blocks.message import Message
+from bot.blocks.notices import (
+    checking_job_message,
+    cloud_error_message,
+    looking_up_message,
+    parse_error_message,
+)
+from bot.blocks.status import status_message
+from bot.bms.errors import CloudError
+from bot.core.parser import Command, HelpCommand, ParseError, StatusCommand, StopCommand
+from bot.slack.place import Place
+from bot.slack.poster import Poster
+from bot.stops.ports import StopCloud
+from bot.stops.service import StopService
+from bot.store.requests import RequestStore
+
+
+def first_answer(command: Command, samples: Sequence[tuple[str, str]] = ()) -> Message:
+    """What to say at once; ``samples`` (name, id) are servers the help offers to try."""
+    match command:
+        case HelpCommand():
+            return help_message(samples)
+        case ParseError():
+            return parse_error_message(command)
+        case StatusCommand():
+            return checking_job_message(command.job_id)
+        case StopCommand():
+            return looking_up_message(len(command.server_ids))
+
+
+def answered_at_once(command: Command) -> bool:
+    """Help and bad commands need nothing more than their first answer."""
+    return isinstance(command, HelpCommand | ParseError)
+
+
+@dataclass(frozen=True)
+class Commands:
+    stops: StopService
+    cloud: StopCloud
+    requests: RequestStore
+    poster: Poster
+    samples: tuple[tuple[str, str], ...] = ()
+
+    async def run(self, command: Command, place: Place) -> None:
+        """Carry the command out for the person at ``place`` and answer them there."""
+        match command:
+            case HelpCommand() | ParseError():
+                await self.poster.tell(place, first_answer(command, self.samples))
+            case StatusCommand():
+                await self.status(command.job_id, place)
+            case StopCommand():
+                await self.stops.preview(command, place)
+
+    async def status(self, job_id: str, place: Place) -> None:
+        """A job's state, server by server, with the bot's names for them when it is ours."""
+        try:
+            job = await self.cloud.get_job(job_id)
+        except CloudError as err:
+            await self.poster.tell(place, cloud_error_message(err, f"reading job {job_id}"))
+            return
+        names = await self.requests.names_for_job(job_id)
+        await self.poster.tell(place, status_message(job, names))

@@ -1,0 +1,39 @@
+"""What can be wrong with a command, as data: the parser finds problems, the builders word them.
+
+Tokens are kept exactly as the person typed them; ``bot.blocks.problems`` escapes and clips them
+when it writes the mrkdwn line, so nothing here is formatted for Slack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ProblemKind(StrEnum):
+    NOT_A_COMMAND = "not_a_command"  # token: the first word
+    STOP_FIRST = "stop_first"  # the text starts with a server id: `stop` was forgotten
+    BAD_OPTION = "bad_option"  # token: starts with a dash but is not --soft / --hard
+    INVISIBLE_CHARACTERS = "invisible_characters"  # token, code_points: "U+202E", …
+    NOT_A_SERVER_ID = "not_a_server_id"  # token
+    MORE_BAD_TOKENS = "more_bad_tokens"  # count: bad tokens beyond those named
+    REASON_EMPTY = "reason_empty"
+    REASON_TOO_LONG = "reason_too_long"  # count: its length; limit
+    NO_SERVER_IDS = "no_server_ids"
+    NO_SERVER_IDS_REASON_FIRST = "no_server_ids_reason_first"  # the ids went into the reason
+    TOO_MANY_IDS = "too_many_ids"  # count, limit
+    SOFT_AND_HARD = "soft_and_hard"
+    STATUS_NEEDS_JOB = "status_needs_job"
+    STATUS_EXTRA_TOKENS = "status_extra_tokens"  # token: the first extra words, joined
+    NOT_A_JOB_ID = "not_a_job_id"  # token
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a command; which fields matter depends on ``kind``."""
+
+    kind: ProblemKind
+    token: str = ""
+    count: int = 0
+    limit: int = 0
+    code_points: tuple[str, ...] = ()

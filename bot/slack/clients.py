@@ -1,0 +1,36 @@
+"""The Slack Web API clients: one that waits out a 429, one that gives up at once.
+
+Half of the bot's Slack 429 policy lives here (which calls wait for ``Retry-After``); the other
+half is the poster's edit gate (how often the root may be edited). Nothing else decides it.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.settings import Settings
+
+SLACK_TIMEOUT_SECONDS = 10
+CONNECTION_RETRIES = 2
+RATE_LIMIT_RETRIES = 3
+
+
+def create_slack_client(settings: Settings, *, wait_when_limited: bool = True) -> AsyncWebClient:
+    """A Web API client; dropped connections are retried, and 429s wait for Retry-After unless
+    ``wait_when_limited`` is off (for best-effort edits that must never hold up a poll)."""
+    retries: list[AsyncRetryHandler] = [
+        AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES)
+    ]
+    if wait_when_limited:
+        retries.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
+    return AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=SLACK_TIMEOUT_SECONDS,
+        retry_handlers=retries,
+    )

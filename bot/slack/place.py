@@ -1,0 +1,51 @@
+"""Where a person talked to the bot, read from any body Bolt hands a listener (command, click or
+event), so every answer reaches them in the same place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A slash command carries a response URL; a mention gets an ephemeral."""
+
+    team_id: str
+    channel_id: str
+    user_id: str
+    origin: str  # "command" or "mention"
+    thread_ts: str | None = None
+    response_url: str | None = None
+
+
+def place_of(body: dict[str, Any], origin: str) -> Place | None:
+    """The person and channel behind ``body``; None if it names neither (nothing to answer)."""
+    event = body.get("event") or {}
+    container = body.get("container") or {}
+    user = body.get("user_id") or (body.get("user") or {}).get("id") or event.get("user")
+    channel = (
+        body.get("channel_id")
+        or (body.get("channel") or {}).get("id")
+        or event.get("channel")
+        or container.get("channel_id")
+    )
+    if not (channel and user):
+        return None
+    team = body.get("team_id") or (body.get("team") or {}).get("id") or ""
+    return Place(
+        team_id=str(team),
+        channel_id=str(channel),
+        user_id=str(user),
+        origin=origin,
+        thread_ts=event.get("thread_ts") or event.get("ts") or container.get("thread_ts"),
+        response_url=body.get("response_url"),
+    )
+
+
+def place_required(body: dict[str, Any], origin: str) -> Place:
+    """``place_of`` for bodies Slack always fills in (a command, a click, a mention)."""
+    place = place_of(body, origin)
+    if place is None:
+        raise ValueError(f"{origin} payload without a user or a channel")
+    return place

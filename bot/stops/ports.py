@@ -1,0 +1,33 @@
+"""What the life cycle needs from the world outside the database, as small protocols.
+
+``BmsClient`` and ``Watcher`` are the real ones; the unit tests of the life cycle use twins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from bot.bms.models import Job, Server
+
+Clock = Callable[[], float]  # epoch seconds; ``time.time`` outside the tests
+
+
+class StopCloud(Protocol):
+    """The three BMS calls a stop makes (``bot.bms.client.BmsClient``)."""
+
+    async def find_servers(self, ids: Sequence[str]) -> dict[str, Server]: ...
+
+    async def stop_servers(self, ids: Sequence[str], *, soft: bool = False) -> str: ...
+
+    async def get_job(self, job_id: str) -> Job: ...
+
+
+class Schedule(Protocol):
+    """The clock that wakes the poll of a request (``bot.watcher.Watcher``)."""
+
+    def watch(self, request_id: str, *, first_in: float | None = None) -> None: ...
+
+    def unwatch(self, request_id: str) -> None: ...
+
+    def watching(self) -> list[str]: ...

@@ -1,0 +1,60 @@
+"""After a crash: settle the calls a dead sender left behind, before the request goes on.
+
+A chunk still SUBMITTING was claimed by a sender that may have reached Huawei. At start-up its
+sender is known dead (one replica: this process is the only one, and it just started); while
+running, only a claim older than any send can take is (``Timing.claim_orphaned``). Either way it
+is uncertain, never resent. A chunk never sent, of a confirmation older than its window, is not
+sent at all. (With several replicas, "dead" must come from the claimer's lease instead.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.bms.errors import CloudRejected, CloudUnavailable
+from bot.core.clock import Timing
+from bot.core.lifecycle import ChunkState
+from bot.slack.thread import RequestThread
+from bot.stops.ports import Clock
+from bot.stops.settle import Settlements
+from bot.store import ChunkRow, StopRecord
+
+STALE_CODE = "BOT.STALE"
+_ORPHANED = "the bot stopped while sending this stop"
+_STALE = (
+    "not sent: the bot was down for longer than the confirmation window, so this old "
+    "confirmation was not acted on. Run the command again if it is still needed."
+)
+
+
+@dataclass(frozen=True)
+class Recoveries:
+    settlements: Settlements
+    timing: Timing
+    clock: Clock
+
+    async def settle_orphans(
+        self, thread: RequestThread, record: StopRecord, *, at_start: bool
+    ) -> StopRecord | None:
+        """The record with orphaned and stale chunks settled; None if one moved under us."""
+        now = self.clock()
+        too_old = self.timing.confirmation_too_old(record.request.confirmed_at, now)
+        for chunk in record.chunks:
+            orphaned = at_start or self.timing.claim_orphaned(chunk.updated_at, now)
+            if chunk.state is ChunkState.SUBMITTING and orphaned:
+                settled = await self._orphaned(thread, record, chunk)
+            elif chunk.state is ChunkState.PENDING and too_old:
+                stale = CloudRejected(_STALE, code=STALE_CODE)
+                settled = await self.settlements.reject(thread, record.request, chunk, stale)
+            else:
+                continue
+            if settled is None:
+                return None
+            record = record.with_chunk(settled)
+        return record
+
+    async def _orphaned(
+        self, thread: RequestThread, record: StopRecord, chunk: ChunkRow
+    ) -> ChunkRow | None:
+        err = CloudUnavailable(_ORPHANED, maybe_sent=True)
+        return await self.settlements.give_up(thread, record.request, chunk, err)

@@ -1,0 +1,85 @@
+"""Step 5: the per-server report, posted into the thread exactly once per part, and the end.
+
+Each part is posted, then the stored count of posted parts is advanced by compare-and-set; a crash
+between the two can repeat one part at most, never lose one. A passing Slack failure leaves the
+count where it was and the next tick tries again, for up to the job timeout; a final one (or
+one that lasts longer) is told to the requester privately, and the request finishes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.blocks.notices import report_undeliverable_message, timeout_message
+from bot.blocks.results import result_messages
+from bot.core.clock import Timing
+from bot.core.lifecycle import ChunkState, RequestState
+from bot.slack.poster import Poster, SlackFailure
+from bot.slack.thread import RequestThread
+from bot.stops.ports import Clock, Schedule
+from bot.stops.reach import requester_of, show_state
+from bot.store import StopRecord
+from bot.store.requests import RequestStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reports:
+    requests: RequestStore
+    poster: Poster
+    schedule: Schedule
+    timing: Timing
+    clock: Clock
+
+    async def finish(self, thread: RequestThread, record: StopRecord) -> None:
+        """Every job has ended: the report, the final root, and FINISHED."""
+        req = record.request
+        if req.state is not RequestState.REPORTING or not req.thread_ts:
+            return
+        if not await self._post_parts(thread, record):
+            return
+        outcome = record.outcome()
+        await show_state(thread, record, outcome, final=True)
+        if await self.requests.move(req.id, RequestState.FINISHED, self.clock()):
+            self.schedule.unwatch(req.id)
+            thread.close()
+            log.info("request finished", extra={"outcome": outcome})
+
+    async def time_out(self, thread: RequestThread, record: StopRecord) -> None:
+        """Stop watching: say which jobs still run and how to check them; report what is known."""
+        if not await self.requests.move(record.id, RequestState.TIMED_OUT, self.clock()):
+            return
+        self.schedule.unwatch(record.id)
+        running = [c.job_id for c in record.in_state(ChunkState.SUBMITTED) if c.job_id]
+        log.warning("request timed out", extra={"jobs": running})
+        await thread.say(timeout_message(running, self.timing.job_timeout_minutes))
+        # Best effort, once: polling has stopped, so a part that fails now is not tried again.
+        await self._post_parts(thread, record)
+        await show_state(thread, record, "timed_out", final=True)
+        thread.close()
+
+    async def _post_parts(self, thread: RequestThread, record: StopRecord) -> bool:
+        """Post the report parts not posted yet; False if a passing failure means "try again"."""
+        req = record.request
+        parts = result_messages(record.summary(), record.results())
+        for index in range(req.report_parts_posted, len(parts)):
+            try:
+                await thread.post_part(parts[index])
+            except SlackFailure as exc:
+                return await self._not_posted(record, exc)
+            if not await self.requests.count_report_part(req.id, index, self.clock()):
+                return False  # someone else is posting this report
+        return True
+
+    async def _not_posted(self, record: StopRecord, exc: SlackFailure) -> bool:
+        """A part Slack refused: False to try again next tick, True once told privately."""
+        req, now = record.request, self.clock()
+        if exc.transient and not self.timing.report_overdue(req.finished_at, now):
+            log.error("report post failed; retrying next tick", extra={"error": exc.error})
+            return False
+        log.error("report cannot be posted; telling the requester", extra={"error": exc.error})
+        notice = report_undeliverable_message(req.id, exc.error, record.job_ids)
+        await self.poster.tell_quietly(requester_of(req, now), notice)
+        return True

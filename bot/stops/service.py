@@ -1,0 +1,192 @@
+"""``StopService``: the one face of a stop request's life cycle (``bot/core/lifecycle.py``).
+
+Every state change of a request goes through one of its methods. Each step is a small object
+built here once, holding exactly the collaborators it uses; a method reads the request once and
+hands the snapshot from step to step:
+
+    preview ─▶ confirm ─▶ open the root ─▶ send the calls ─▶ (poll ticks) ─▶ report ─▶ finished
+               cancel                       resume after a crash            time out
+
+A new state is a new row in the transition table and one new step here, not edits everywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import secrets
+import time
+
+from bot.blocks.notices import cloud_error_message
+from bot.blocks.preview import preview_message
+from bot.bms.errors import CloudError
+from bot.core.clock import Timing, events_forgotten_before
+from bot.core.lifecycle import CHUNK_SETTLED, RequestState
+from bot.core.parser import StopCommand
+from bot.logs import request_id_var
+from bot.slack.place import Place
+from bot.slack.poster import Poster
+from bot.slack.thread import RequestThread
+from bot.stops.clicks import Clicks
+from bot.stops.poll import Polls
+from bot.stops.ports import Clock, Schedule, StopCloud
+from bot.stops.preview import Previews
+from bot.stops.reach import thread_of
+from bot.stops.recovery import Recoveries
+from bot.stops.report import Reports
+from bot.stops.root import Roots
+from bot.stops.settle import Settlements
+from bot.stops.submit import Submissions
+from bot.store import StopRecord, Store
+
+log = logging.getLogger(__name__)
+
+
+class StopService:
+    def __init__(  # noqa: PLR0917 - the collaborators of the whole life cycle
+        self,
+        cloud: StopCloud,
+        store: Store,
+        poster: Poster,
+        schedule: Schedule,
+        timing: Timing,
+        now: Clock = time.time,
+    ) -> None:
+        self.store = store
+        self.poster = poster
+        self.schedule = schedule
+        self.timing = timing
+        self.now = now
+        requests, chunks = store.requests, store.chunks
+        settlements = Settlements(chunks, now)
+        self.previews = Previews(cloud, requests, timing, now)
+        self.clicks = Clicks(requests, poster, timing, now)
+        self.roots = Roots(requests, poster, now)
+        self.submissions = Submissions(cloud, requests, chunks, settlements, schedule, now)
+        self.polls = Polls(cloud, requests, chunks, now)
+        self.reports = Reports(requests, poster, schedule, timing, now)
+        self.recoveries = Recoveries(settlements, timing, now)
+
+    async def preview(self, command: StopCommand, place: Place) -> None:
+        """Look the servers up and show the requester what would stop, with the buttons."""
+        try:
+            shown = await self.previews.prepare(command, place)
+        except CloudError as err:
+            log.warning("lookup failed", extra={"error": str(err)})
+            await self.poster.tell(place, cloud_error_message(err, "looking up the servers"))
+            return
+        await self.poster.tell(place, preview_message(shown))
+
+    async def confirm(self, request_id: str, place: Place) -> None:
+        """The Stop button: the single winning click goes on to the root and the stop calls."""
+        record = await self.clicks.confirm(request_id, place)
+        if record is not None:
+            await self._launch(record, place)
+
+    async def cancel(self, request_id: str, place: Place) -> None:
+        """The Cancel button."""
+        await self.clicks.cancel(request_id, place)
+
+    async def resume(self, request_id: str, *, at_start: bool = False) -> None:
+        """Drive on a request a crash (or a passing Slack failure) left CONFIRMED."""
+        record = await self.store.load(request_id)
+        if record is None or record.request.state is not RequestState.CONFIRMED:
+            return
+        thread = thread_of(record, self.poster)
+        settled = await self.recoveries.settle_orphans(thread, record, at_start=at_start)
+        if settled is None:
+            settled = await self.store.load(request_id)
+        if settled is not None:
+            await self._launch(settled, None)
+
+    async def _launch(self, record: StopRecord, place: Place | None) -> None:
+        """Root first, then the calls, then polling; idempotent, so recovery can call it again."""
+        opened = await self.roots.open(record, place)
+        if opened is None:
+            return
+        if place is not None:
+            await self.roots.tell_underway(opened, place)
+        thread = thread_of(opened, self.poster)
+        sent, complete = await self.submissions.send_pending(thread, opened)
+        current = sent if complete else await self.store.load(record.id)
+        if current is not None:
+            await self.submissions.finish(thread, current)
+
+    async def tick(self, request_id: str) -> None:
+        """The scheduled poll of one request: never raises, so the schedule survives anything."""
+        token = request_id_var.set(request_id)
+        try:
+            await self._tick(request_id)
+        except asyncio.CancelledError:
+            # Shutdown cancels running jobs; the rows say where we were, so the next start resumes.
+            # Nothing awaits this task, so ending it quietly is the whole of cancelling it.
+            log.info("poll interrupted by shutdown; it resumes at the next start")
+        except Exception:
+            ref = secrets.token_hex(4)
+            log.exception("poll tick failed; retrying next tick", extra={"ref": ref})
+        finally:
+            request_id_var.reset(token)
+
+    async def _tick(self, request_id: str) -> None:
+        record = await self.store.load(request_id)
+        state = record.request.state if record else None
+        if record is None or state not in (RequestState.SUBMITTED, RequestState.REPORTING):
+            self.schedule.unwatch(request_id)
+            return
+        thread = thread_of(record, self.poster)
+        if state is RequestState.SUBMITTED:
+            polled = await self.polls.poll(thread, record)
+            reporting = await self._reporting(thread, polled) if polled else None
+            if reporting is None:
+                return
+            record = reporting
+        await self.reports.finish(thread, record)
+
+    async def _reporting(self, thread: RequestThread, record: StopRecord) -> StopRecord | None:
+        """Every job has ended: REPORTING. Until then show the progress, or give up at the job
+        timeout; None then."""
+        now = self.now()
+        if not all(c.state in CHUNK_SETTLED for c in record.chunks):
+            if self.timing.job_timed_out(record.request.submitted_at, now):
+                await self.reports.time_out(thread, record)
+            else:
+                await self.polls.show_progress(thread, record)
+            return None
+        if not await self.store.requests.move(record.id, RequestState.REPORTING, now):
+            return None
+        reporting = dataclasses.replace(
+            record.request, state=RequestState.REPORTING, finished_at=now
+        )
+        return record.with_request(reporting)
+
+    async def resume_all(self) -> None:
+        """Once at start: poll what was being polled, finish what was being confirmed."""
+        for req in await self.store.requests.active():
+            try:
+                if req.state is RequestState.CONFIRMED:
+                    await self.resume(req.id, at_start=True)
+                else:
+                    self.schedule.watch(req.id, first_in=0)
+            except (
+                Exception
+            ):  # one request must not keep the bot from starting; housekeeping retries
+                log.exception("could not resume a request", extra={"request": req.id})
+        log.info("recovered", extra={"watching": len(self.schedule.watching())})
+
+    async def housekeeping(self) -> None:
+        """Every minute: expire unanswered previews, forget old events, re-drive stuck ones."""
+        try:
+            now = self.now()
+            expired = await self.store.requests.expire_previews(now)
+            await self.store.events.forget(events_forgotten_before(now))
+            for req in await self.store.requests.in_states([RequestState.CONFIRMED]):
+                if self.timing.confirm_stuck(req.confirmed_at, now):
+                    try:
+                        await self.resume(req.id)
+                    except Exception:
+                        log.exception("could not resume a request", extra={"request": req.id})
+            if expired:
+                log.info("previews expired", extra={"count": expired})
+        except Exception:
+            log.exception("housekeeping failed; retrying next minute")

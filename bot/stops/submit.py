@@ -1,0 +1,83 @@
+"""Step 3b: the batch-stop calls. Each chunk is claimed by compare-and-set before its POST, so no
+chunk is ever sent twice; then the request is SUBMITTED and its polling scheduled."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.blocks.progress import jobs_submitted_message
+from bot.bms.errors import CloudError, CloudUnavailable
+from bot.core.lifecycle import ChunkState, RequestState
+from bot.slack.thread import RequestThread
+from bot.stops.ports import Clock, Schedule, StopCloud
+from bot.stops.reach import show_state
+from bot.stops.settle import Settlements
+from bot.store import ChunkRow, StopRecord
+from bot.store.chunks import ChunkStore
+from bot.store.requests import RequestStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Submissions:
+    cloud: StopCloud
+    requests: RequestStore
+    chunks: ChunkStore
+    settlements: Settlements
+    schedule: Schedule
+    clock: Clock
+
+    async def send_pending(
+        self, thread: RequestThread, record: StopRecord
+    ) -> tuple[StopRecord, bool]:
+        """Send every pending chunk; the record as it now stands, and False if another sender
+        won a claim (then the record does not know that chunk's state: read it again)."""
+        complete = True
+        for chunk in record.in_state(ChunkState.PENDING):
+            sent = await self._send(thread, record, chunk)
+            if sent is None:
+                complete = False
+            else:
+                record = record.with_chunk(sent)
+        return record, complete
+
+    async def _send(
+        self, thread: RequestThread, record: StopRecord, chunk: ChunkRow
+    ) -> ChunkRow | None:
+        req = record.request
+        claimed = await self.chunks.claim(chunk, self.clock())
+        if claimed is None:
+            return None  # another sender has it
+        try:
+            job_id = await self.cloud.stop_servers(list(chunk.server_ids), soft=req.soft)
+        except CloudUnavailable as err:
+            if err.maybe_sent:
+                return await self.settlements.give_up(thread, req, claimed, err)
+            return await self.settlements.reject(thread, req, claimed, err)
+        except CloudError as err:
+            return await self.settlements.reject(thread, req, claimed, err)
+        log.info(
+            "stop submitted", extra={"request": req.id, "chunk": chunk.chunk_no, "job": job_id}
+        )
+        return await self.chunks.accepted(claimed, job_id, self.clock())  # None: settled by another
+
+    async def finish(self, thread: RequestThread, record: StopRecord) -> None:
+        """Every call settled: SUBMITTED, polling scheduled, the job ids in the thread."""
+        if record.in_state(ChunkState.SUBMITTING):
+            # Another sender holds a claim: stay CONFIRMED until it ends or recovery settles it.
+            log.warning("a stop call is still being sent; leaving the request confirmed")
+            return
+        if not await self.requests.move(record.id, RequestState.SUBMITTED, self.clock()):
+            return
+        # Polling starts first, so no slow Slack call below can delay it. Nothing running (every
+        # call refused or uncertain): report at once instead of after a poll interval.
+        running = bool(record.in_state(ChunkState.SUBMITTED))
+        self.schedule.watch(record.id, first_in=None if running else 0)
+        sent = [c for c in record.chunks if c.job_id]
+        if sent:
+            jobs = [c.job_id for c in sent if c.job_id]
+            await thread.say(jobs_submitted_message(jobs, [len(c.server_ids) for c in sent]))
+        if running:
+            await show_state(thread, record, "running")

@@ -1,0 +1,120 @@
+"""Batch-stop calls (chunks): claimed before they are sent, so none is ever sent twice.
+
+Every write is a compare-and-set on the chunk's state and hands back the snapshot it made (or
+None when another sender or poller got there first), so the caller never reads the row again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core.lifecycle import ChunkState, chunk_sources_of
+from bot.core.models import ServerResult
+from bot.store.codec import encode_results
+from bot.store.rows import ChunkRow
+from bot.store.schema import stop_chunks
+
+C = stop_chunks.c
+Values = dict[sa.Column[Any], Any]
+
+
+class ChunkStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def claim(self, chunk: ChunkRow, now: float) -> ChunkRow | None:
+        """PENDING → SUBMITTING: this sender may now POST it; None if another sender has it."""
+        return await self._move(chunk, ChunkState.SUBMITTING, now, {})
+
+    async def accepted(self, chunk: ChunkRow, job_id: str, now: float) -> ChunkRow | None:
+        """Huawei answered with a job id: the chunk is SUBMITTED and will be polled."""
+        changed = await self._move(
+            chunk, ChunkState.SUBMITTED, now, {C.job_id: job_id, C.submitted_at: now}
+        )
+        return dataclasses.replace(changed, job_id=job_id) if changed else None
+
+    async def settle(
+        self,
+        chunk: ChunkRow,
+        to: ChunkState,
+        results: Mapping[str, ServerResult],
+        *,
+        error_code: str | None,
+        error_message: str,
+        now: float,
+    ) -> ChunkRow | None:
+        """REJECTED (nothing stopped) or UNCERTAIN (no answer), with every server's result."""
+        values = {
+            C.verdicts: encode_results(results),
+            C.error_code: error_code,
+            C.error_message: error_message,
+        }
+        changed = await self._move(chunk, to, now, values)
+        if changed is None:
+            return None
+        return dataclasses.replace(
+            changed, results=dict(results), error_code=error_code, error_message=error_message
+        )
+
+    async def ended(
+        self, chunk: ChunkRow, job_status: str, results: Mapping[str, ServerResult], now: float
+    ) -> ChunkRow | None:
+        """The job reached SUCCESS or FAIL: its final per-server results."""
+        values = {C.verdicts: encode_results(results), C.job_status: job_status, C.polled_at: now}
+        changed = await self._move(chunk, ChunkState.ENDED, now, values)
+        if changed is None:
+            return None
+        return dataclasses.replace(changed, job_status=job_status, results=dict(results))
+
+    async def record_poll(
+        self, chunk: ChunkRow, job_status: str, results: Mapping[str, ServerResult], now: float
+    ) -> ChunkRow:
+        """What a poll saw while the job still runs (no state change); failures reset to 0."""
+        values = {
+            C.job_status: job_status,
+            C.verdicts: encode_results(results),
+            C.polled_at: now,
+            C.poll_failures: 0,
+            C.updated_at: now,
+        }
+        stmt = (
+            stop_chunks.update()
+            .where(C.id == chunk.id, C.state == ChunkState.SUBMITTED.value)
+            .values(values)
+        )
+        async with self._engine.begin() as conn:
+            await conn.execute(stmt)
+        return dataclasses.replace(
+            chunk, job_status=job_status, results=dict(results), poll_failures=0, updated_at=now
+        )
+
+    async def record_poll_failure(self, chunk: ChunkRow, message: str, now: float) -> int:
+        """Count a failed poll; returns how many failed in a row."""
+        stmt = (
+            stop_chunks.update()
+            .where(C.id == chunk.id)
+            .values({C.poll_failures: C.poll_failures + 1, C.error_message: message})
+            .values({C.updated_at: now})
+            .returning(C.poll_failures)
+        )
+        async with self._engine.begin() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
+
+    async def _move(
+        self, chunk: ChunkRow, to: ChunkState, now: float, values: Values
+    ) -> ChunkRow | None:
+        sources = [s.value for s in chunk_sources_of(to)]
+        stmt = (
+            stop_chunks.update()
+            .where(C.id == chunk.id, C.state.in_(sources))
+            .values({**values, C.state: to.value, C.updated_at: now})
+        )
+        async with self._engine.begin() as conn:
+            if (await conn.execute(stmt)).rowcount != 1:
+                return None
+        return dataclasses.replace(chunk, state=to, updated_at=now)

@@ -1,0 +1,174 @@
+"""Stop requests: each state change is one compare-and-set UPDATE (``WHERE state IN …``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.core.lifecycle import ACTIVE_REQUEST_STATES, ChunkState, RequestState, sources_of
+from bot.store.codec import encode_skipped, encode_targets
+from bot.store.rows import ChunkRow, NewRequest, RequestRow, StopRecord
+from bot.store.schema import stop_chunks, stop_requests
+
+R = stop_requests.c
+C = stop_chunks.c
+# The moment a move happened, kept on the row for the clock rules (bot/core/clock.py).
+Values = dict[sa.Column[Any], Any]
+_STAMPED = {RequestState.SUBMITTED: R.submitted_at, RequestState.REPORTING: R.finished_at}
+
+
+class RequestStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def add(self, new: NewRequest) -> None:
+        p = new.preview
+        values = {
+            R.id: p.request_id,
+            R.team_id: new.team_id,
+            R.channel_id: new.channel_id,
+            R.user_id: p.user_id,
+            R.origin: new.origin,
+            R.thread_ts: new.thread_ts,
+            R.response_url: new.response_url,
+            R.soft: p.soft,
+            R.reason: p.reason,
+            R.targets: encode_targets(p.targets),
+            R.skipped: encode_skipped(p.skipped),
+            R.state: RequestState.PREVIEWED.value,
+            R.created_at: new.created_at,
+            R.expires_at: p.expires_at.timestamp(),
+            R.updated_at: new.created_at,
+            R.progress_done: 0,
+            R.report_parts_posted: 0,
+        }
+        async with self._engine.begin() as conn:
+            await conn.execute(stop_requests.insert().values(values))
+
+    async def get(self, request_id: str) -> RequestRow | None:
+        async with self._engine.connect() as conn:
+            return await get_request(conn, request_id)
+
+    async def in_states(self, states: Sequence[RequestState]) -> list[RequestRow]:
+        query = sa.select(stop_requests).where(R.state.in_([s.value for s in states]))
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query.order_by(R.created_at))).all()
+        return [RequestRow.from_mapping(r._mapping) for r in rows]
+
+    async def active(self) -> list[RequestRow]:
+        """Confirmed, submitted and reporting requests: the ones with work left."""
+        return await self.in_states(sorted(ACTIVE_REQUEST_STATES))
+
+    async def move(self, request_id: str, to: RequestState, now: float) -> bool:
+        """Compare-and-set into ``to`` from a state allowed to reach it; True if this call moved
+        it. Confirming and cancelling have their own methods: they check who clicks."""
+        values: Values = {R.state: to.value, R.updated_at: now}
+        if to in _STAMPED:
+            values[_STAMPED[to]] = now
+        return await self._cas(sa.and_(R.id == request_id, _from_sources(to)), values)
+
+    async def confirm(
+        self, request_id: str, user_id: str, now: float, chunk_ids: Sequence[Sequence[str]]
+    ) -> StopRecord | None:
+        """The single winning click: PREVIEWED → CONFIRMED by its requester before expiry, with its
+        chunks created in the same transaction. Every other click, concurrent or replayed, loses
+        (None). The guard ``expires_at > now`` is ``bot.core.clock.preview_expired`` in SQL."""
+        stmt = (
+            stop_requests.update()
+            .where(
+                R.id == request_id,
+                _from_sources(RequestState.CONFIRMED),
+                R.user_id == user_id,
+                R.expires_at > now,
+            )
+            .values({R.state: RequestState.CONFIRMED.value, R.confirmed_by: user_id})
+            .values({R.confirmed_at: now, R.updated_at: now})
+        )
+        async with self._engine.begin() as conn:
+            if (await conn.execute(stmt)).rowcount != 1:
+                return None
+            await conn.execute(sa.delete(stop_chunks).where(C.request_id == request_id))
+            rows = [_new_chunk(request_id, i, ids, now) for i, ids in enumerate(chunk_ids)]
+            if rows:
+                await conn.execute(stop_chunks.insert(), rows)
+            request = await get_request(conn, request_id)
+            assert request is not None  # updated a moment ago, in this transaction
+            return StopRecord(request, await chunks_of(conn, request))
+
+    async def cancel(self, request_id: str, user_id: str, now: float) -> bool:
+        """PREVIEWED → CANCELLED, by the requester only."""
+        where = sa.and_(
+            R.id == request_id, _from_sources(RequestState.CANCELLED), R.user_id == user_id
+        )
+        return await self._cas(where, {R.state: RequestState.CANCELLED.value, R.updated_at: now})
+
+    async def record_root(self, request_id: str, root_ts: str, thread_ts: str, now: float) -> None:
+        """The public root message is posted: remember it and where the thread hangs."""
+        values = {R.root_ts: root_ts, R.thread_ts: thread_ts, R.updated_at: now}
+        await self._cas(R.id == request_id, values)
+
+    async def record_progress(self, request_id: str, done: int, now: float) -> None:
+        """The root now shows ``done`` settled servers."""
+        await self._cas(R.id == request_id, {R.progress_done: done, R.updated_at: now})
+
+    async def count_report_part(self, request_id: str, posted: int, now: float) -> bool:
+        """Part ``posted + 1`` is out: advance the count from ``posted``, or lose to who did."""
+        where = sa.and_(R.id == request_id, R.report_parts_posted == posted)
+        return await self._cas(where, {R.report_parts_posted: posted + 1, R.updated_at: now})
+
+    async def expire_previews(self, now: float) -> int:
+        """Unanswered previews past their expiry become EXPIRED; how many did."""
+        stmt = (
+            stop_requests.update()
+            .where(_from_sources(RequestState.EXPIRED), R.expires_at <= now)
+            .values({R.state: RequestState.EXPIRED.value, R.updated_at: now})
+        )
+        async with self._engine.begin() as conn:
+            return (await conn.execute(stmt)).rowcount
+
+    async def names_for_job(self, job_id: str) -> dict[str, str]:
+        """Server names of the request a Huawei job belongs to (empty if it is not the bot's)."""
+        query = (
+            sa.select(R.targets)
+            .select_from(stop_chunks.join(stop_requests, C.request_id == R.id))
+            .where(C.job_id == job_id)
+        )
+        async with self._engine.connect() as conn:
+            targets = (await conn.execute(query)).scalar()
+        return {t[0]: t[1] for t in targets or ()}
+
+    async def _cas(self, where: sa.ColumnElement[bool], values: Values) -> bool:
+        stmt = stop_requests.update().where(where).values(values)
+        async with self._engine.begin() as conn:
+            return (await conn.execute(stmt)).rowcount == 1
+
+
+def _from_sources(to: RequestState) -> sa.ColumnElement[bool]:
+    return R.state.in_([s.value for s in sources_of(to)])
+
+
+async def get_request(conn: AsyncConnection, request_id: str) -> RequestRow | None:
+    row = (await conn.execute(sa.select(stop_requests).where(R.id == request_id))).first()
+    return RequestRow.from_mapping(row._mapping) if row else None
+
+
+async def chunks_of(conn: AsyncConnection, request: RequestRow) -> tuple[ChunkRow, ...]:
+    query = sa.select(stop_chunks).where(C.request_id == request.id).order_by(C.chunk_no)
+    names = request.names
+    rows = (await conn.execute(query)).all()
+    return tuple(ChunkRow.from_mapping(r._mapping, names) for r in rows)
+
+
+def _new_chunk(request_id: str, no: int, ids: Sequence[str], now: float) -> dict[str, Any]:
+    """One row for an executemany INSERT (which takes column keys, not columns)."""
+    return {
+        C.request_id.key: request_id,
+        C.chunk_no.key: no,
+        C.server_ids.key: list(ids),
+        C.state.key: ChunkState.PENDING.value,
+        C.poll_failures.key: 0,
+        C.updated_at.key: now,
+    }

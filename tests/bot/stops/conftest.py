@@ -1,0 +1,49 @@
+"""A stop service on a real store with twins for the cloud, Slack and the schedule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from twins import Clock, TwinCloud, TwinPoster, TwinSchedule
+
+from bot.core.clock import Timing
+from bot.core.lifecycle import RequestState
+from bot.core.parser import StopCommand
+from bot.slack.place import Place
+from bot.stops.service import StopService
+from bot.store import Store
+
+ALICE = Place("T1", "C1", "U0ALICE01", "command", None, "https://hooks.slack.test/r/1")
+BOB = Place("T1", "C1", "U0BOB0001", "command", None, "https://hooks.slack.test/r/2")
+TIMING = Timing(confirm_ttl=600, job_timeout=1800, stale_claim=40)
+
+
+@dataclass
+class World:
+    service: StopService
+    store: Store
+    cloud: TwinCloud
+    poster: TwinPoster
+    schedule: TwinSchedule
+    clock: Clock
+
+    async def preview(self, count: int = 2, place: Place = ALICE) -> str:
+        """Preview a stop of ``count`` fresh servers; the request id on its button."""
+        servers = self.cloud.add(count)
+        await self.service.preview(StopCommand(tuple(s.id for s in servers), False, None), place)
+        [row] = await self.store.requests.in_states([RequestState.PREVIEWED])
+        return row.id
+
+    async def state(self, request_id: str) -> RequestState:
+        row = await self.store.requests.get(request_id)
+        assert row is not None
+        return row.state
+
+
+@pytest.fixture
+async def world(engine) -> World:
+    store, cloud, poster = Store(engine), TwinCloud(), TwinPoster()
+    schedule, clock = TwinSchedule(), Clock()
+    service = StopService(cloud, store, poster, schedule, TIMING, now=clock)
+    return World(service, store, cloud, poster, schedule, clock)

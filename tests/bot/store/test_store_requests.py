@@ -1,0 +1,116 @@
+"""Requests: stored, read back, and moved only by compare-and-set, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+from store_factories import IDS, NOW, new_request
+
+from bot.core.lifecycle import RequestState
+from bot.core.models import SkipReason
+from bot.store import Store
+
+
+async def test_round_trip(store: Store) -> None:
+    """A stored request reads back with its targets, skipped ids and PREVIEWED state."""
+    await store.requests.add(new_request())
+    row = await store.requests.get("req_1")
+    assert row is not None
+    assert row.state is RequestState.PREVIEWED
+    assert [t.id for t in row.targets] == IDS
+    assert row.skipped[0].reason is SkipReason.UNKNOWN
+    assert row.reason == "disk full"
+    assert row.names[IDS[1]] == "web-1"
+
+
+async def test_twenty_concurrent_confirms_one_wins(store: Store) -> None:
+    """Twenty concurrent confirmations of one request: exactly one wins, chunks are created once."""
+    await store.requests.add(new_request())
+    results = await asyncio.gather(
+        *(store.requests.confirm("req_1", "U1", NOW + 1, [IDS]) for _ in range(20))
+    )
+    assert sum(r is not None for r in results) == 1
+    record = await store.load("req_1")
+    assert record is not None
+    assert len(record.chunks) == 1
+
+
+async def test_confirm_hands_back_what_it_stored(store: Store) -> None:
+    """The winning confirmation returns the confirmed request and its chunks as stored."""
+    await store.requests.add(new_request())
+    confirmed = await store.requests.confirm("req_1", "U1", NOW + 1, [IDS[:2], IDS[2:]])
+    assert confirmed is not None
+    assert confirmed.request.state is RequestState.CONFIRMED
+    assert confirmed.request.confirmed_at == NOW + 1
+    assert [c.server_ids for c in confirmed.chunks] == [tuple(IDS[:2]), tuple(IDS[2:])]
+    assert confirmed == await store.load("req_1")
+
+
+async def test_confirm_refuses_other_user_and_expiry(store: Store) -> None:
+    """Only the requester, and only before expiry, can confirm."""
+    await store.requests.add(new_request(ttl=60))
+    assert await store.requests.confirm("req_1", "U2", NOW + 1, [IDS]) is None
+    assert await store.requests.confirm("req_1", "U1", NOW + 61, [IDS]) is None
+    assert await store.requests.confirm("req_1", "U1", NOW + 59, [IDS]) is not None
+
+
+async def test_move_only_from_allowed_states(store: Store) -> None:
+    """A move applies once from an allowed state and never from a final one."""
+    await store.requests.add(new_request())
+    assert await store.requests.cancel("req_1", "U1", NOW)
+    assert not await store.requests.move("req_1", RequestState.CANCELLED, NOW)
+    assert not await store.requests.move("req_1", RequestState.CONFIRMED, NOW)
+    assert await store.requests.confirm("req_1", "U1", NOW, [IDS]) is None
+
+
+async def test_cancel_only_by_the_requester(store: Store) -> None:
+    """Someone else's cancel changes nothing."""
+    await store.requests.add(new_request())
+    assert not await store.requests.cancel("req_1", "U2", NOW)
+    row = await store.requests.get("req_1")
+    assert row is not None
+    assert row.state is RequestState.PREVIEWED
+
+
+async def test_moves_stamp_their_time(store: Store) -> None:
+    """SUBMITTED and REPORTING record when they happened, for the clock rules."""
+    await store.requests.add(new_request())
+    await store.requests.confirm("req_1", "U1", NOW, [IDS])
+    assert await store.requests.move("req_1", RequestState.SUBMITTED, NOW + 5)
+    assert await store.requests.move("req_1", RequestState.REPORTING, NOW + 9)
+    row = await store.requests.get("req_1")
+    assert row is not None
+    assert (row.submitted_at, row.finished_at) == (NOW + 5, NOW + 9)
+
+
+async def test_root_and_progress_recorded(store: Store) -> None:
+    """The root's ts, the thread and the progress shown are kept on the request."""
+    await store.requests.add(new_request())
+    await store.requests.record_root("req_1", "111.1", "111.1", NOW)
+    await store.requests.record_progress("req_1", 2, NOW)
+    row = await store.requests.get("req_1")
+    assert row is not None
+    assert (row.root_ts, row.thread_ts, row.progress_done) == ("111.1", "111.1", 2)
+
+
+async def test_counter_cas(store: Store) -> None:
+    """The posted-parts counter advances only from the value the caller saw."""
+    await store.requests.add(new_request())
+    assert await store.requests.count_report_part("req_1", 0, NOW)
+    assert not await store.requests.count_report_part("req_1", 0, NOW)
+
+
+async def test_expire_previews(store: Store) -> None:
+    """Unanswered previews past their expiry become EXPIRED."""
+    await store.requests.add(new_request(ttl=10))
+    assert await store.requests.expire_previews(NOW + 5) == 0
+    assert await store.requests.expire_previews(NOW + 11) == 1
+    row = await store.requests.get("req_1")
+    assert row is not None
+    assert row.state is RequestState.EXPIRED
+
+
+async def test_load_of_an_unknown_request_is_none(store: Store) -> None:
+    """Loading a request that was never stored gives None, not an error."""
+    assert await store.load("req_missing") is None
+    assert await store.requests.names_for_job("no-such-job") == {}
