@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.backends import cloud_auth
+from bot.backends import HuaweiCloud
 from bot.bms.client import BmsClient
 from bot.bms.errors import CloudError
 from bot.core.explain import advice_for_cloud_error
@@ -44,10 +44,11 @@ async def check_cloud(settings: Settings) -> bool:
     if settings.bms_simulator:
         print(f"{OK} Huawei Cloud: BMS_SIMULATOR=true, the bot will use its built-in simulator.")
         return True
+    cloud = HuaweiCloud(settings)
     bms = BmsClient.create(
-        settings.bms_base_url,
-        settings.huaweicloud_sdk_project_id or "",
-        cloud_auth(settings),
+        cloud.base_url,
+        cloud.project_id,
+        cloud.auth(),
         timeout=settings.bms_http_timeout,
         retry=RetryPolicy(attempts=2, max_seconds=10),
     )
