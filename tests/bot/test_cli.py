@@ -88,3 +88,23 @@ def test_unreachable_slack_is_explained(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "cannot reach Slack at http://127.0.0.1:1/api/" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_simulator_subcommand_serves_through_its_entry_point(tmp_path: Path) -> None:
+    """`bms-bot simulator` finds the simulator package by its entry point and serves it."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BMS_", "HUAWEI"))}
+    with subprocess.Popen(
+        [str(BMS_BOT), "simulator", "--port", "0", "--servers", "2"],
+        cwd=tmp_path,
+        env=clean,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            first = proc.stdout.readline()
+            assert first.startswith("BMS simulator listening on http://127.0.0.1:"), first
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
