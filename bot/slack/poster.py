@@ -56,9 +56,11 @@ class NotInChannel(SlackFailure):
 def _failure(exc: Exception) -> SlackFailure:
     if isinstance(exc, SlackApiError):
         data, status = exc.response.data, exc.response.status_code
-        if not isinstance(data, dict):  # e.g. an HTML 5xx page from a proxy or Slack itself
-            return SlackFailure(f"http_{status}", transient=status >= 500)
-        error = str(data.get("error", "unknown_error"))
+        if status >= 500 or not isinstance(data, dict) or "error" not in data:
+            # A 5xx, or an answer that is not Slack's JSON (slack_sdk reads an HTML page from a
+            # proxy or Slack's edge as empty data): Slack did not decide anything, try again.
+            return SlackFailure(f"http_{status}", transient=True)
+        error = str(data["error"])
         if error in NOT_IN_CHANNEL_ERRORS:
             return NotInChannel(error)
         headers = exc.response.headers

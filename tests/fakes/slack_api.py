@@ -46,6 +46,15 @@ class _Failure:
     error: str
     status: int
     times: int
+    html: bool = False  # answer with an HTML error page, as Slack's edge and proxies do on 5xx
+
+
+class _HtmlPage(Exception):
+    """Answer with an HTML page instead of Slack's JSON."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 class FakeSlack:
@@ -161,10 +170,17 @@ class FakeSlack:
         return self._urls.mint(self.base_url, kind, channel, message_ts)
 
     def fail_next(
-        self, method: str, error: str = "internal_error", status: int = 200, times: int = 1
+        self,
+        method: str,
+        error: str = "internal_error",
+        status: int = 200,
+        times: int = 1,
+        *,
+        html: bool = False,
     ) -> None:
-        """Make the next `times` authenticated calls to `method` fail with `error`."""
-        self._failures.setdefault(method, []).append(_Failure(error, status, times))
+        """Make the next `times` authenticated calls to `method` fail with `error` (or, with
+        ``html``, with an HTML error page and `status`, as a proxy or Slack's edge answers)."""
+        self._failures.setdefault(method, []).append(_Failure(error, status, times, html))
 
     # -- observing ---------------------------------------------------------------------------
 
@@ -242,6 +258,10 @@ class FakeSlack:
         except SlackError as exc:
             self._record(Call(method, args, at, exc.status, exc.error))
             return web.json_response(exc.body, status=exc.status, headers=exc.headers)
+        except _HtmlPage as page:
+            self._record(Call(method, args, at, page.status, "html_page"))
+            html = f"<html><body><h1>{page.status} Server Error</h1></body></html>"
+            return web.Response(status=page.status, text=html, content_type="text/html")
         self._record(Call(method, args, at))
         return web.json_response(answer)
 
@@ -278,6 +298,8 @@ class FakeSlack:
         failure.times -= 1
         if failure.times <= 0:
             queue.pop(0)
+        if failure.html:
+            raise _HtmlPage(failure.status)
         headers = {"Retry-After": "1"} if failure.status == 429 else None
         raise SlackError(failure.error, status=failure.status, headers=headers)
 

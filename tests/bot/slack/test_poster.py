@@ -89,3 +89,16 @@ async def test_simulated_poster_marks_everything_it_sends() -> None:
         for call in slack.calls_to("chat.postMessage") + slack.calls_to("chat.update"):
             assert "no real servers are affected" in str(call.args["blocks"])
         assert poster.ack_kwargs(HELLO)["text"].startswith("[BMS simulator]")
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_html_error_pages_are_transient(status: int) -> None:
+    """Any 5xx with an HTML page (slack_sdk reads it as empty data) is transient, not final."""
+    async with FakeSlack() as slack:
+        slack.add_channel("C1")
+        slack.fail_next("chat.postMessage", status=status, html=True)
+        client = AsyncWebClient(token="xoxb-test", base_url=slack.api_url, retry_handlers=[])
+        with pytest.raises(SlackFailure) as caught:
+            await Poster(client).post("C1", HELLO)
+        assert caught.value.transient
+        assert caught.value.error == f"http_{status}"

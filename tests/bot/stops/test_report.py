@@ -24,3 +24,21 @@ async def test_report_to_a_channel_the_bot_left_is_told_privately(tmp_path) -> N
         told = [r for r in bot.responses(command_url) if "could not post" in texts(r.blocks)]
         assert len(told) == 1
         assert next(iter(bot.sim.jobs)) in texts(told[0].blocks)
+
+
+async def test_an_html_500_on_a_result_post_is_tried_again(tmp_path) -> None:
+    """One 5xx HTML page from Slack on the report does not abandon it: the next tick posts it."""
+    async with running_bot(tmp_path, sim=new_simulator(stop_seconds=0.6)) as bot:
+        server = bot.sim.seed(1)[0]
+        _, command_url = await bot.command(f"stop {server.id}")
+        preview = await bot.wait_response(command_url)
+        request_id = button_value(preview.blocks or [])
+        assert request_id
+        await bot.click(ActionId.CONFIRM, request_id)
+        await bot.slack.wait_for(lambda: "accepted the stop" in bot.thread_text())
+        bot.slack.fail_next("chat.postMessage", status=500, html=True)
+        assert await bot.settled(request_id) is RequestState.FINISHED
+        assert "Results" in bot.thread_text()
+        assert not [r for r in bot.responses(command_url) if "could not post" in texts(r.blocks)]
+        refused = [c for c in bot.slack.calls_to("chat.postMessage") if c.error == "html_page"]
+        assert len(refused) == 1
