@@ -12,6 +12,7 @@ from bot.core.models import RequestSummary, RootState
 from bot.ids import BlockId
 
 MAX_JOB_ROWS = 12
+_UNDER_WAY: frozenset[RootState] = frozenset({"submitting", "running"})
 
 
 def _state_line(state: RootState, s: RequestSummary, done: int, failed: int) -> str:
@@ -51,8 +52,11 @@ def root_message(s: RequestSummary, done: int, failed: int, state: RootState) ->
         ),
         context(*_root_context(s)),
     ]
-    who = user_mention(s.user_id)
-    text = f"{who} is stopping {plural(s.total, 'server')}: {settled:,}/{s.total:,} done"
+    # The fallback (notifications, screen readers) says the same outcome as the blocks.
+    outcome = _state_line(state, s, done, failed)
+    if state in _UNDER_WAY:
+        outcome += f" {settled:,}/{s.total:,} done"
+    text = f"{user_mention(s.user_id)} is stopping {plural(s.total, 'server')}: {outcome}"
     return build(text, blocks)
 
 

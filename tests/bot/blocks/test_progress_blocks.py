@@ -110,3 +110,23 @@ def test_jobs_submitted_mismatched_lengths():
     assert_within_slack_limits(jobs_submitted_message(["a"], []))
     assert_within_slack_limits(jobs_submitted_message([], [5]))
     assert_no_injection(jobs_submitted_message([], [5]))
+
+
+@pytest.mark.parametrize(
+    ("state", "done", "failed", "said"),
+    [
+        ("failed", 3, 3, "Failed: no server was stopped"),
+        ("uncertain", 3, 0, "may or may not have been accepted"),
+        ("partial", 3, 1, "2 stopped, 1 failed"),
+        ("done", 3, 0, "Done: all 3 servers stopped"),
+        ("timed_out", 1, 0, "Still running when I stopped watching"),
+        ("running", 1, 0, "1/3 done"),
+    ],
+)
+def test_root_fallback_says_the_same_outcome_as_the_blocks(state, done, failed, said):
+    """Notifications and screen readers get the outcome, never "3/3 done" for a failed stop."""
+    message = root_message(summary(3), done, failed, state)
+    assert said in message.text
+    assert said in _text(message)
+    if state in ("failed", "uncertain"):
+        assert "3/3 done" not in message.text
