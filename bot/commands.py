@@ -29,11 +29,13 @@ from bot.stops.service import StopService
 from bot.store.requests import RequestStore
 
 
-def first_answer(command: Command, samples: Sequence[tuple[str, str]] = ()) -> Message:
+def first_answer(
+    command: Command, samples: Sequence[tuple[str, str]] = (), confirm_ttl: float = 600
+) -> Message:
     """What to say at once; ``samples`` (name, id) are servers the help offers to try."""
     match command:
         case HelpCommand():
-            return help_message(samples)
+            return help_message(samples, confirm_ttl)
         case ParseError():
             return parse_error_message(command)
         case StatusCommand():
@@ -55,11 +57,15 @@ class Commands:
     poster: Poster
     samples: tuple[tuple[str, str], ...] = ()
 
+    def first_answer(self, command: Command) -> Message:
+        """``first_answer`` with this bot's sample servers and confirmation window."""
+        return first_answer(command, self.samples, self.stops.timing.confirm_ttl)
+
     async def run(self, command: Command, place: Place) -> None:
         """Carry the command out for the person at ``place`` and answer them there."""
         match command:
             case HelpCommand() | ParseError():
-                await self.poster.tell(place, first_answer(command, self.samples))
+                await self.poster.tell(place, self.first_answer(command))
             case StatusCommand():
                 await self.status(command.job_id, place)
             case StopCommand():

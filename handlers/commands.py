@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.commands import answered_at_once, first_answer
+from bot.commands import answered_at_once
 from bot.core.parser import parse_command
 from bot.deps import Deps
 from bot.slack.place import place_required
@@ -17,7 +17,7 @@ async def handle_bms_command(
     ack: AsyncAck, command: dict[str, Any], body: dict[str, Any], deps: Deps
 ) -> None:
     parsed = parse_command(command.get("text") or "")
-    await ack(**deps.poster.ack_kwargs(first_answer(parsed, deps.commands.samples)))
+    await ack(**deps.poster.ack_kwargs(deps.commands.first_answer(parsed)))
     if answered_at_once(parsed):
         return
     async with reported(body, deps):

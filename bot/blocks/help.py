@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.blocks.message import Message, build, header, section
-from bot.blocks.text import code, escape
+from bot.blocks.text import code, duration, escape
 from bot.core.parser import EXAMPLE_ID, USAGE
 
 _EXAMPLES = (
@@ -18,7 +18,7 @@ _EXAMPLES = (
 _STEPS = (
     "*What happens*\n"
     "1. You get a private preview: which servers will stop, which are skipped and why.\n"
-    "2. Nothing stops until you click *Stop* (only you can, for 10 minutes or so).\n"
+    "2. Nothing stops until you click *Stop* (only you can, for {ttl}).\n"
     "3. The bot posts in the channel and reports progress and every server's result in a thread."
 )
 _DETAILS = (
@@ -31,14 +31,15 @@ _DETAILS = (
 )
 
 
-def help_message(samples: Sequence[tuple[str, str]] = ()) -> Message:
+def help_message(samples: Sequence[tuple[str, str]] = (), confirm_ttl: float = 600) -> Message:
     """Usage, examples, and what happens between preview and thread; ``samples`` (name, id) are
-    servers to try it on (a stand-in backend's, so a first try needs nothing looked up)."""
+    servers to try it on (a stand-in backend's, so a first try needs nothing looked up);
+    ``confirm_ttl`` is BMS_CONFIRM_TTL in seconds."""
     blocks = [
         header("Stop Huawei Cloud bare metal servers"),
         section(f"*Usage*\n{code(USAGE, 200)}"),
         section("\n".join(_EXAMPLES)),
-        section(_STEPS),
+        section(_STEPS.format(ttl=duration(confirm_ttl))),
         section(_DETAILS),
     ]
     if samples:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from bot.blocks.message import Message, build, context, fit_lines, section
 from bot.blocks.problems import problem_lines
-from bot.blocks.text import channel_link, code, inline, plural, user_mention
+from bot.blocks.text import channel_link, code, duration, inline, plural, user_mention
 from bot.bms.errors import CloudError
 from bot.core.explain import advice_for_cloud_error
 from bot.core.parser import ParseError
@@ -59,10 +59,12 @@ def cancelled_message() -> Message:
     return _notice(f"Cancelled. {_NOTHING_STOPPED}")
 
 
-def expired_message(ttl_minutes: float) -> Message:
-    """The preview was not confirmed in time (``ttl_minutes`` as configured)."""
-    ttl = plural(max(1, round(ttl_minutes)), "minute")
-    text = f"This preview expired after {ttl}. {_NOTHING_STOPPED} Run `/bms stop` again."
+def expired_message(ttl_seconds: float) -> Message:
+    """The preview was not confirmed in time (``ttl_seconds``, BMS_CONFIRM_TTL)."""
+    text = (
+        f"This preview expired after {duration(ttl_seconds)}. {_NOTHING_STOPPED} "
+        "Run `/bms stop` again."
+    )
     return _notice(text)
 
 
@@ -163,12 +165,12 @@ def parse_error_message(err: ParseError) -> Message:
     return build(f"I couldn't read that command: {first}", blocks)
 
 
-def timeout_message(job_ids: Sequence[str], minutes: float) -> Message:
+def timeout_message(job_ids: Sequence[str], seconds: float) -> Message:
     """The jobs outlived the watch timeout: say so, and how to keep checking."""
     jobs = ", ".join(code(j) for j in job_ids[:5]) or "the jobs"
     more = f" and {len(job_ids) - 5} more" if len(job_ids) > 5 else ""
     example = code(job_ids[0]) if job_ids else code("<job-id>")
-    waited = plural(max(1, round(minutes)), "minute")
+    waited = duration(seconds)
     text = (
         f"⏱️ Still running after {waited}: {jobs}{more}. I stopped watching. "
         f"Check with `/bms status` {example} or in the Huawei Cloud console."

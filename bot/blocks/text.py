@@ -133,13 +133,21 @@ def plural(count: int, noun: str, plural_form: str | None = None) -> str:
     return f"{count:,} {word}"
 
 
+_UNITS = (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1))
+
+
 def duration(seconds: float) -> str:
-    """Round seconds as people say them: ``45 seconds``, ``10 minutes``, ``2 hours``."""
-    if seconds < 90:
-        return plural(round(seconds), "second")
-    if seconds < 90 * 60:
-        return plural(round(seconds / 60), "minute")
-    return plural(round(seconds / 3600), "hour")
+    """A duration exactly, in natural units: ``8 seconds``, ``1 minute 30 seconds``, ``2 hours``
+    (fractions of a second only below a minute: ``0.5 seconds``)."""
+    if seconds < 60 and seconds != int(seconds):
+        return f"{seconds:g} seconds"
+    left = round(seconds)
+    parts = []
+    for unit, size in _UNITS:
+        count, left = divmod(left, size)
+        if count:
+            parts.append(plural(count, unit))
+    return " ".join(parts) or "0 seconds"
 
 
 def progress_bar(part: int, total: int, width: int = 20) -> str:

@@ -53,14 +53,6 @@ class Timing:
         """A report Slack kept refusing this long is told to the requester privately instead."""
         return reporting_since is not None and now - reporting_since >= self.job_timeout
 
-    @property
-    def confirm_minutes(self) -> int:
-        return round(self.confirm_ttl / 60)
-
-    @property
-    def job_timeout_minutes(self) -> int:
-        return round(self.job_timeout / 60)
-
 
 def preview_expired(expires_at: float, now: float) -> bool:
     """A preview accepts its Stop button strictly before ``expires_at``."""

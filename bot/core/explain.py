@@ -6,6 +6,8 @@ Texts are plain sentences without user data, safe to put in mrkdwn as they are.
 
 from __future__ import annotations
 
+import math
+
 from bot.bms.errors import (
     CloudAuthError,
     CloudError,
@@ -92,9 +94,15 @@ def advice_for_cloud_error(err: CloudError, *, stopping: bool = False) -> str:
 
 def _advice_by_class(err: CloudError) -> str:
     if isinstance(err, CloudThrottled):
-        wait = f"{err.retry_after:.0f} seconds" if err.retry_after else "a minute"
+        wait = _seconds(err.retry_after) if err.retry_after else "a minute"
         return f"Huawei Cloud is throttling requests. Wait {wait} and try again."
     for kind, advice in _CLASS_ADVICE:
         if isinstance(err, kind):
             return advice
     return "Try again in a few minutes; if it keeps failing, tell your bms-bot admins."
+
+
+def _seconds(value: float) -> str:
+    """Whole seconds, rounded up so a wait is never understated: ``1 second``, ``30 seconds``."""
+    count = max(1, math.ceil(value))
+    return f"{count} second" if count == 1 else f"{count} seconds"

@@ -82,4 +82,4 @@ class Clicks:
             return not_yours_message(req.user_id), False
         if why is Refusal.HANDLED and req is not None:
             return already_handled_message(req.state.value), False
-        return expired_message(self.timing.confirm_minutes), True
+        return expired_message(self.timing.confirm_ttl), True

@@ -54,7 +54,7 @@ class Reports:
         self.schedule.unwatch(record.id)
         running = [c.job_id for c in record.in_state(ChunkState.SUBMITTED) if c.job_id]
         log.warning("request timed out", extra={"jobs": running})
-        await thread.say(timeout_message(running, self.timing.job_timeout_minutes))
+        await thread.say(timeout_message(running, self.timing.job_timeout))
         # Best effort, once: polling has stopped, so a part that fails now is not tried again.
         await self._post_parts(thread, record)
         await show_state(thread, record, "timed_out", final=True)

@@ -137,6 +137,23 @@ def test_plural_and_duration():
     assert duration(7200) == "2 hours"
 
 
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (1, "1 second"),
+        (8, "8 seconds"),
+        (1.5, "1.5 seconds"),
+        (90, "1 minute 30 seconds"),
+        (3600, "1 hour"),
+        (5400, "1 hour 30 minutes"),
+        (90061, "1 day 1 hour 1 minute 1 second"),
+    ],
+)
+def test_duration_is_exact_in_natural_units(seconds, words):
+    """Durations are never rounded to a misleading unit: 8 s is "8 seconds", not "1 minute"."""
+    assert duration(seconds) == words
+
+
 def test_progress_bar_bounds():
     """The bar is empty at zero, full at total, and never over- or under-flows."""
     assert progress_bar(0, 10, 10) == "▱" * 10

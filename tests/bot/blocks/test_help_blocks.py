@@ -54,3 +54,9 @@ def test_simulator_samples_listed() -> None:
     assert "web-&lt;0&gt;" in text
     assert "00000004-0000-4000-8000-000000000000" in text
     assert "00000005-0000-4000-8000-000000000000" not in text
+
+
+def test_help_states_the_configured_confirmation_window():
+    """The help says how long a preview can be confirmed, as configured."""
+    assert "for 1 minute 30 seconds" in _all_text(help_message(confirm_ttl=90))
+    assert "for 10 minutes" in _all_text(help_message())

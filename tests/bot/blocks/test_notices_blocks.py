@@ -43,7 +43,7 @@ def _all_notices(as_simulator: bool):
         looking_up_message(5000),
         submitted_message("req_1", "C2147483705", count=40),
         cancelled_message(),
-        expired_message(10),
+        expired_message(600),
         not_yours_message("U2147483697"),
         already_handled_message("cancelled"),
         already_handled_message(HOSTILE),
@@ -53,8 +53,8 @@ def _all_notices(as_simulator: bool):
         uncertain_submit_message(1000, hostile),
         uncertain_submit_message(1000, HOSTILE * 50),
         parse_error_message(ParseError(hostile_problems)),
-        timeout_message(["<!channel>" * 30] * 100, 30),
-        timeout_message([], 30),
+        timeout_message(["<!channel>" * 30] * 100, 1800),
+        timeout_message([], 1800),
         checking_job_message(HOSTILE),
     ]
     return [simulated(m) for m in notices] if as_simulator else notices
@@ -86,7 +86,7 @@ def test_submitted_links_the_channel():
 def test_cancelled_and_expired_say_nothing_stopped():
     """Cancel and expiry both say nothing was stopped; expiry names the TTL."""
     assert "Nothing was stopped" in _text(cancelled_message())
-    text = _text(expired_message(10))
+    text = _text(expired_message(600))
     assert "expired after 10 minutes" in text
     assert "Nothing was stopped" in text
 
@@ -197,7 +197,7 @@ def test_parse_error_with_many_problems_is_bounded():
 
 def test_timeout_message():
     """The timeout says how long, that watching stopped, and how to check."""
-    message = timeout_message(["2c9eb2c5544cbf61"], 30)
+    message = timeout_message(["2c9eb2c5544cbf61"], 1800)
     text = _text(message)
     assert "Still running after 30 minutes" in text
     assert "I stopped watching" in text
@@ -208,6 +208,21 @@ def test_timeout_message():
 
 def test_timeout_many_hostile_jobs():
     """Many job ids, some hostile, stay bounded and escaped."""
-    message = simulated(timeout_message(["<!channel>" * 30] * 100, 30))
+    message = simulated(timeout_message(["<!channel>" * 30] * 100, 1800))
     assert_within_slack_limits(message)
     assert_no_injection(message)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (8, "8 seconds"),
+        (0.5, "0.5 seconds"),
+        (90, "1 minute 30 seconds"),
+        (5400, "1 hour 30 minutes"),
+    ],
+)
+def test_durations_in_notices_are_exact(seconds, words):
+    """The timeout and expiry notices give the configured time exactly, in natural units."""
+    assert f"Still running after {words}:" in _text(timeout_message(["j1"], seconds))
+    assert f"expired after {words}." in _text(expired_message(seconds))

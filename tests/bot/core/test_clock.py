@@ -53,8 +53,3 @@ def test_response_url_and_event_memory() -> None:
     assert response_url_alive(NOW, NOW + RESPONSE_URL_LIFETIME - 1)
     assert not response_url_alive(NOW, NOW + RESPONSE_URL_LIFETIME)
     assert events_forgotten_before(NOW) == NOW - EVENT_MEMORY_SECONDS
-
-
-def test_minutes_for_messages() -> None:
-    """The durations people read are whole minutes."""
-    assert (T.confirm_minutes, T.job_timeout_minutes) == (10, 30)

@@ -133,3 +133,9 @@ def test_known_code_wins_for_rejections():
 def test_every_error_gets_some_advice(err):
     """Even unknown codes and the base class get a non-empty sentence."""
     assert advice_for_cloud_error(err).endswith(".")
+
+
+def test_a_short_throttle_is_never_called_zero_seconds():
+    """A Retry-After under a second is waited as one second, not "0 seconds"."""
+    advice = advice_for_cloud_error(CloudThrottled("slow", retry_after=0.4))
+    assert "Wait 1 second " in advice
