@@ -61,7 +61,8 @@ _WORDS: dict[ProblemKind, Callable[[Problem], str]] = {
         f"`/bms status` takes exactly one job id; remove {_echo(p.token)}"
     ),
     ProblemKind.NOT_A_JOB_ID: lambda p: (
-        f"{_echo(p.token)} is not a job id (letters, digits and dashes, up to 64)"
+        f"{_echo(p.token)} is not a job id (letters, digits and dashes, up to 64, "
+        "starting with a letter or a digit)"
     ),
 }
 

@@ -25,7 +25,7 @@ from bot.bms.errors import (
     CloudNotFound,
     CloudUnavailable,
 )
-from bot.bms.models import MAX_STOP_BATCH, Job, Server, parse_job, parse_server
+from bot.bms.models import MAX_STOP_BATCH, Job, Server, is_job_id, parse_job, parse_server
 from bot.bms.responses import (
     error_for_response,
     error_for_transport,
@@ -181,7 +181,7 @@ class BmsClient:
 
     async def get_job(self, job_id: str) -> Job:
         """The job's status and sub-jobs."""
-        if not _SAFE_ID.fullmatch(job_id):
+        if not is_job_id(job_id):
             raise ValueError(f"not a job id: {job_id!r}")
         return parse_job(await self._read(f"{self._prefix}/jobs/{job_id}"))
 

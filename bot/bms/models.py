@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 MAX_STOP_BATCH = 1000  # servers per os-stop call: Huawei answers BMS.0205 beyond
 JOB_TERMINAL = frozenset({"SUCCESS", "FAIL"})
+# A job id as Huawei makes them (a UUID, or 32 hex characters) and as safe in a URL path: the
+# one definition, used by the command parser and the client alike.
+_JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}", re.ASCII)
+
+
+def is_job_id(value: str) -> bool:
+    """Letters, digits and dashes, at most 64, starting with a letter or a digit."""
+    return _JOB_ID.fullmatch(value) is not None
+
+
 STOPPING_TASK_STATES = frozenset({"powering-off"})
 
 

@@ -22,6 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from bot.bms.models import is_job_id
 from bot.core.problems import Problem, ProblemKind
 
 USAGE = (
@@ -34,7 +35,6 @@ MAX_REASON = 500
 MAX_SHOWN_PROBLEMS = 5
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I | re.A)
-_JOB_ID = re.compile(r"[A-Za-z0-9-]{1,64}", re.A)
 # Zero-width spaces and joiners separate like spaces: they come with copy-paste, never on purpose.
 _SEPARATORS = re.compile(r"[\s,;\u200b\u200c\u200d\u2060\ufeff]+")
 _REASON = re.compile(r"(?:^|(?<=[\s,;]))reason:", re.I)
@@ -54,7 +54,7 @@ class StopCommand:
 
 @dataclass(frozen=True, slots=True)
 class StatusCommand:
-    """Show a BMS job's state; the id is opaque (letters, digits, dashes)."""
+    """Show a BMS job's state; the id is opaque (``bot.bms.models.is_job_id``)."""
 
     job_id: str
 
@@ -211,6 +211,6 @@ def _parse_status(rest: str) -> StatusCommand | ParseError:
         extra = " ".join(tokens[1:4])
         return ParseError((Problem(ProblemKind.STATUS_EXTRA_TOKENS, extra),))
     job_id = _unwrap(tokens[0])
-    if not _JOB_ID.fullmatch(job_id):
+    if not is_job_id(job_id):
         return ParseError((Problem(ProblemKind.NOT_A_JOB_ID, tokens[0]),))
     return StatusCommand(job_id)

@@ -146,3 +146,12 @@ async def test_thousand_ids_preview_within_limits(bot: Bot) -> None:
     assert request_id
     assert "1000" in texts(preview.blocks) or "1,000" in texts(preview.blocks)
     assert ActionId.CONFIRM.value in json.dumps(preview.blocks)
+
+
+@pytest.mark.parametrize("token", ["----------", "--soft"])
+async def test_status_of_something_that_is_no_job_id(bot: Bot, token: str) -> None:
+    """`/bms status ----------` is answered "not a job id" in the ack, and nothing is asked."""
+    response, _ = await bot.command(f"status {token}")
+    assert response.status_code == 200
+    assert "is not a job id" in ack_text(response)
+    assert not [r for r in bot.sim.request_log if "/jobs/" in r.path]

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from bot.bms.models import is_job_id
 from bot.core.parser import (
     MAX_IDS,
     USAGE,
@@ -200,3 +201,17 @@ def test_too_many_ids_is_counted():
     assert error("stop " + " ".join(many)).problems == (
         Problem(K.TOO_MANY_IDS, count=MAX_IDS + 1, limit=MAX_IDS),
     )
+
+
+@pytest.mark.parametrize("token", ["----------", "--soft", "-x", "a" * 65])
+def test_status_with_something_that_is_no_job_id(token):
+    """Dashes alone, an option, or an over-long id are refused by the parser as not a job id."""
+    assert error(f"status {token}").problems == (Problem(K.NOT_A_JOB_ID, token),)
+
+
+@pytest.mark.parametrize("job_id", ["2c9eb2c5544cbf6101544f0602af2b4f", "a", "ff-00", "A" * 64])
+async def test_every_job_id_the_parser_accepts_the_client_can_ask_for(job_id):
+    """One definition of a job id: what the parser lets through, the client sends."""
+    command = parse_command(f"status {job_id}")
+    assert command == StatusCommand(job_id)
+    assert is_job_id(job_id)
