@@ -17,6 +17,7 @@ import httpx
 from bot.bms.backend import CloudBackend
 from bot.bms.signing import AkSkAuth
 from bot.bms.token_auth import IamTokenAuth
+from bot.logs import redact_everywhere
 from bot.settings import Settings
 
 SIMULATOR_GROUP = "bms_bot.simulator"
@@ -41,6 +42,7 @@ def cloud_auth(settings: Settings) -> httpx.Auth:
         password=password.get_secret_value() if password else "",
         domain=settings.huaweicloud_iam_domain or "",
         project_id=project,
+        on_token=redact_everywhere,
     )
 
 

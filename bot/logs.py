@@ -29,7 +29,14 @@ class RedactingFilter(logging.Filter):
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+        self._secrets: list[str] = []
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: str) -> None:
+        """Mask ``secret`` from now on (longest first, so no part of a longer one shows)."""
+        if len(secret) >= 4 and secret not in self._secrets:
+            self._secrets = sorted([*self._secrets, secret], key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         for secret in self._secrets:
@@ -85,6 +92,15 @@ class TextFormatter(logging.Formatter):
         return text
 
 
+def redact_everywhere(secret: str, logger: logging.Logger | None = None) -> None:
+    """Mask a credential learned at run time (an IAM token) in every redacting handler of
+    ``logger`` (the root logger by default: where ``setup_logging`` put them)."""
+    for handler in (logger or logging.getLogger()).handlers:
+        for found in handler.filters:
+            if isinstance(found, RedactingFilter):
+                found.add(secret)
+
+
 def setup_logging(level: str, fmt: str, secrets: Iterable[str]) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
@@ -93,5 +109,6 @@ def setup_logging(level: str, fmt: str, secrets: Iterable[str]) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Third-party chatter at INFO is noise (every Slack call, every scheduler tick).
-    for noisy in ("apscheduler", "slack_bolt", "slack_sdk", "aiohttp.access", "httpx"):
+    # httpcore at DEBUG writes every response header, the IAM token's X-Subject-Token included.
+    for noisy in ("apscheduler", "slack_bolt", "slack_sdk", "aiohttp.access", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -67,6 +67,7 @@ class IamTokenAuth(httpx.Auth):
         refresh_before: timedelta = timedelta(hours=1),
         timeout: float = 15.0,
         clock: Callable[[], datetime] = _utcnow,
+        on_token: Callable[[str], None] | None = None,
     ) -> None:
         self._url = iam_base_url.rstrip("/") + "/v3/auth/tokens"
         self._username = username
@@ -76,6 +77,7 @@ class IamTokenAuth(httpx.Auth):
         self._refresh_before = refresh_before
         self._timeout = httpx.Timeout(timeout)
         self._clock = clock
+        self._on_token = on_token  # told every new token, so the logs can mask it
         self._token: str | None = None
         self._refresh_at = self._expires_at = datetime.min.replace(tzinfo=UTC)
         self._lock = asyncio.Lock()
@@ -140,6 +142,8 @@ class IamTokenAuth(httpx.Auth):
             # Short-lived tokens refresh halfway through, not on every request.
             early = max(timedelta(0), min(self._refresh_before, (expires_at - now) / 2))
             self._token, self._expires_at, self._refresh_at = token, expires_at, expires_at - early
+            if self._on_token is not None:
+                self._on_token(token)
             return
         details = error_details(response)
         kw: dict[str, Any] = {"http_status": response.status_code, "request_id": details.request_id}

@@ -8,7 +8,13 @@ import logging
 
 import pytest
 
-from bot.logs import JsonFormatter, RedactingFilter, TextFormatter, request_id_var
+from bot.logs import (
+    JsonFormatter,
+    RedactingFilter,
+    TextFormatter,
+    redact_everywhere,
+    request_id_var,
+)
 
 
 @pytest.fixture
@@ -68,3 +74,61 @@ def test_request_field_becomes_request_id(capture) -> None:
     line = json.loads(stream.getvalue())
     assert line["request_id"] == "req_9"
     assert "request" not in line
+
+
+def test_secrets_added_later_are_redacted_too(capture) -> None:
+    """A credential the bot derives at run time (an IAM token) is masked once it is known."""
+    logger, stream = capture
+    redact_everywhere("MIItoken-learned-later", logger)
+    logger.info(
+        "got MIItoken-learned-later", extra={"header": "X-Auth-Token: MIItoken-learned-later"}
+    )
+    assert "MIItoken-learned-later" not in stream.getvalue()
+
+
+async def test_iam_token_never_reaches_the_logs(tmp_path, capsys) -> None:
+    """At DEBUG, neither httpcore nor anything else writes the IAM token the bot was given."""
+    from bot.backends import HuaweiCloud
+    from bot.bms.client import BmsClient
+    from bot.logs import setup_logging
+    from bot.settings import Settings
+    from simulator import start_simulator
+    from tests.support.harness import new_simulator
+
+    sim = new_simulator(iam_user="ops", iam_password="pw", iam_domain="acme")
+    sim.seed(1)
+    root = logging.getLogger()
+    saved = (
+        root.handlers[:],
+        root.level,
+        {n: logging.getLogger(n).level for n in ("httpcore", "httpx")},
+    )
+    async with await start_simulator(sim) as running:
+        settings = Settings(
+            _env_file=None,
+            slack_bot_token="xoxb-1",
+            slack_app_token="xapp-1",
+            bms_endpoint=running.url,
+            huaweicloud_iam_endpoint=running.url,
+            huaweicloud_sdk_project_id=sim.project_id,
+            huaweicloud_iam_username="ops",
+            huaweicloud_iam_password="pw",
+            huaweicloud_iam_domain="acme",
+            log_level="DEBUG",
+        )
+        try:
+            setup_logging("DEBUG", "json", ["pw"])
+            cloud = HuaweiCloud(settings)
+            bms = BmsClient.create(cloud.base_url, cloud.project_id, cloud.auth())
+            try:
+                await bms.list_servers(limit=1)
+            finally:
+                await bms.aclose()
+        finally:
+            root.handlers[:], root.level = saved[0], saved[1]
+            for name, level in saved[2].items():
+                logging.getLogger(name).setLevel(level)
+    [token] = list(sim.tokens._tokens)
+    written = capsys.readouterr().err
+    assert "GET /v1/" in written  # the client's own DEBUG line was written
+    assert token not in written

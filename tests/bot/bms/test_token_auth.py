@@ -205,3 +205,18 @@ def test_sync_clients_are_refused():
     transport = httpx.MockTransport(lambda r: httpx.Response(200))
     with httpx.Client(auth=auth, transport=transport) as client, pytest.raises(RuntimeError):
         client.get(f"{API}/x")
+
+
+async def test_every_new_token_is_announced_for_redaction(cloud):
+    """Each token IAM issues is handed to ``on_token`` (the logs mask it), once per token."""
+    seen: list[str] = []
+    auth = IamTokenAuth(
+        IAM, "ops-bot", "s3cret", "acme", PROJECT, clock=cloud.clock, on_token=seen.append
+    )
+    async with httpx.AsyncClient(
+        base_url=API, auth=auth, transport=httpx.MockTransport(cloud)
+    ) as http:
+        await http.get("/v1/p/jobs/j")
+        cloud.rejected.add("tok-1")
+        await http.get("/v1/p/jobs/j")
+    assert seen == ["tok-1", "tok-2"]
