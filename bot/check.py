@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from slack_sdk.errors import SlackApiError, SlackClientError
-
 from bot.backends import HuaweiCloud
 from bot.bms.client import BmsClient
 from bot.bms.errors import CloudError
@@ -11,6 +9,7 @@ from bot.core.explain import advice_for_cloud_error
 from bot.retry import RetryPolicy
 from bot.settings import Settings
 from bot.slack.clients import create_slack_client
+from bot.slack.poster import SlackFailure, SlackUnreachable, slack_call
 
 OK, FAIL = "ok  ", "FAIL"
 
@@ -18,26 +17,38 @@ OK, FAIL = "ok  ", "FAIL"
 async def check_slack(settings: Settings) -> bool:
     client = create_slack_client(settings)
     try:
-        auth = await client.auth_test()
-    except (SlackApiError, SlackClientError) as exc:
-        error = getattr(getattr(exc, "response", None), "get", lambda *_: None)("error")
+        auth = await slack_call(client.auth_test())
+    except SlackUnreachable as exc:
+        print(_unreachable(settings, exc))
+        return False
+    except SlackFailure as exc:
         print(
-            f"{FAIL} Slack: auth.test failed ({error or exc}). Check SLACK_BOT_TOKEN (xoxb-…)"
+            f"{FAIL} Slack: auth.test failed ({exc.error}). Check SLACK_BOT_TOKEN (xoxb-…)"
             f" and SLACK_API_URL ({settings.slack_api_url})."
         )
         return False
     print(f"{OK} Slack: connected as @{auth.get('user')} in {auth.get('team')}.")
     if settings.socket_app_token is not None:
         try:
-            await client.apps_connections_open(app_token=settings.socket_app_token)
-        except (SlackApiError, SlackClientError) as exc:
+            await slack_call(client.apps_connections_open(app_token=settings.socket_app_token))
+        except SlackUnreachable as exc:
+            print(_unreachable(settings, exc))
+            return False
+        except SlackFailure as exc:
             print(
-                f"{FAIL} Slack Socket Mode: apps.connections.open failed ({exc}). Check "
+                f"{FAIL} Slack Socket Mode: apps.connections.open failed ({exc.error}). Check "
                 "SLACK_APP_TOKEN (xapp-…, scope connections:write) and that Socket Mode is on."
             )
             return False
         print(f"{OK} Slack Socket Mode: the app-level token can open a connection.")
     return True
+
+
+def _unreachable(settings: Settings, exc: SlackUnreachable) -> str:
+    return (
+        f"{FAIL} Slack: cannot reach Slack at {settings.slack_api_url} ({exc.detail}). "
+        "Check the network, DNS, any proxy (HTTPS_PROXY), and SLACK_API_URL."
+    )
 
 
 async def check_cloud(settings: Settings) -> bool:

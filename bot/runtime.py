@@ -11,11 +11,10 @@ import logging
 import signal
 from dataclasses import dataclass
 
-import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
 from bot.backends import BackendUnavailable, open_backend
@@ -28,7 +27,7 @@ from bot.retry import RetryPolicy
 from bot.settings import Settings
 from bot.slack.clients import create_slack_client
 from bot.slack.edit_gate import ProgressGate
-from bot.slack.poster import Poster
+from bot.slack.poster import Poster, SlackFailure, SlackUnreachable, slack_call
 from bot.stops.service import StopService
 from bot.store import DatabaseUnavailable, Store, open_store
 from bot.watcher import Watcher
@@ -88,17 +87,16 @@ def build_deps(settings: Settings, backend: CloudBackend, store: Store) -> Deps:
 async def _check_slack_token(deps: Deps) -> None:
     """Fail fast on a wrong token instead of failing every command later."""
     try:
-        await deps.poster.client.auth_test()
-    except SlackApiError as exc:
-        error = exc.response.get("error")
+        await slack_call(deps.poster.client.auth_test())
+    except SlackUnreachable as exc:
         raise StartupError(
-            f"Slack rejected SLACK_BOT_TOKEN ({error}). Check the token (xoxb-…) and "
-            "SLACK_API_URL, or run `bms-bot check`."
-        ) from exc
-    except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
-        raise StartupError(
-            f"cannot reach Slack at {deps.settings.slack_api_url} ({type(exc).__name__}: {exc}). "
+            f"cannot reach Slack at {deps.settings.slack_api_url} ({exc.detail}). "
             "Check the network, any proxy, and SLACK_API_URL."
+        ) from exc
+    except SlackFailure as exc:
+        raise StartupError(
+            f"Slack rejected SLACK_BOT_TOKEN ({exc.error}). Check the token (xoxb-…) and "
+            "SLACK_API_URL, or run `bms-bot check`."
         ) from exc
 
 

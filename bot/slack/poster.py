@@ -2,7 +2,9 @@
 
     SlackFailure            Slack refused the call, or it failed on the way (``error`` names it;
     │                       ``transient``: worth trying again later; ``retry_after`` on a 429)
-    └── NotInChannel        not_in_channel / channel_not_found: invite the bot
+    ├── NotInChannel        not_in_channel / channel_not_found: invite the bot
+    └── SlackUnreachable    no answer at all (refused, unknown host, proxy, timeout); the call
+                            may even have gone through
 
 slack_sdk raises its own errors for Slack's answers but lets aiohttp's connection errors and
 timeouts through; both kinds end here, so callers need one ``except SlackFailure``.
@@ -35,7 +37,7 @@ NOT_IN_CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found"})
 TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
-CALL_FAILURES = (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError)
+CALL_FAILURES = (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError, OSError)
 RESPONSE_URL_TIMEOUT = 10
 
 
@@ -53,6 +55,14 @@ class NotInChannel(SlackFailure):
     """The bot cannot post here: it must be invited (private channel)."""
 
 
+class SlackUnreachable(SlackFailure):
+    """No answer from Slack; ``detail`` says how the connection failed."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(f"no answer ({kind})", transient=True)
+        self.detail = f"{kind}: {detail}" if detail else kind
+
+
 def _failure(exc: Exception) -> SlackFailure:
     if isinstance(exc, SlackApiError):
         data, status = exc.response.data, exc.response.status_code
@@ -67,10 +77,11 @@ def _failure(exc: Exception) -> SlackFailure:
         retry_after = headers.get("retry-after") or headers.get("Retry-After")
         return SlackFailure(error, float(retry_after) if retry_after else None)
     # No answer from Slack (connection, timeout): the call may even have gone through.
-    return SlackFailure(f"no answer ({type(exc).__name__})", transient=True)
+    return SlackUnreachable(type(exc).__name__, str(exc).strip())
 
 
-async def _call(call: Awaitable[T]) -> T:
+async def slack_call(call: Awaitable[T]) -> T:
+    """Await a Web API call; every way it can fail leaves as a ``SlackFailure``."""
     try:
         return await call
     except CALL_FAILURES as exc:
@@ -110,7 +121,7 @@ class Poster:
         kwargs: dict[str, Any] = {"channel": channel, **self._out(message).as_kwargs()}
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
-        response = await _call(self.client.chat_postMessage(**kwargs))
+        response = await slack_call(self.client.chat_postMessage(**kwargs))
         return str(response["ts"])
 
     async def update(
@@ -119,7 +130,7 @@ class Poster:
         """Edit a message; ``best_effort`` edits fail at once on a 429 instead of waiting."""
         client = self.impatient if best_effort else self.client
         kwargs = _without_metadata(self._out(message))
-        await _call(client.chat_update(channel=channel, ts=ts, **kwargs))
+        await slack_call(client.chat_update(channel=channel, ts=ts, **kwargs))
 
     async def edit(
         self, channel: str, ts: str, message: Message, *, key: str, final: bool = False
@@ -153,14 +164,14 @@ class Poster:
         kwargs |= _without_metadata(self._out(message))
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
-        await _call(self.client.chat_postEphemeral(**kwargs))
+        await slack_call(self.client.chat_postEphemeral(**kwargs))
 
     async def respond(self, response_url: str, message: Message, *, replace: bool) -> None:
         """Answer through a response URL (ephemeral; can replace the message it came from)."""
         body = _without_metadata(self._out(message))
         webhook = AsyncWebhookClient(response_url, timeout=RESPONSE_URL_TIMEOUT)
         payload = {**body, "response_type": "ephemeral", "replace_original": replace}
-        response = await _call(webhook.send_dict(payload))
+        response = await slack_call(webhook.send_dict(payload))
         if response.status_code != 200:
             raise SlackFailure(f"response_url answered {response.status_code}: {response.body}")
 

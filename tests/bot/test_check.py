@@ -16,8 +16,9 @@ async def check(tmp_path, capsys, **overrides) -> tuple[int, str]:
         sim.seed(3)
         running = await start_simulator(sim)
         try:
+            api_url = overrides.pop("slack_api_url", slack.api_url)
             settings = make_settings(
-                slack.api_url, running.url, f"sqlite+aiosqlite:///{tmp_path}/c.db", **overrides
+                api_url, running.url, f"sqlite+aiosqlite:///{tmp_path}/c.db", **overrides
             )
             code = await run_check(settings)
         finally:
@@ -55,3 +56,16 @@ async def test_socket_mode_token_checked(tmp_path, capsys: pytest.CaptureFixture
     code, out = await check(tmp_path, capsys, slack_app_token="xapp-test")
     assert code == 0
     assert "Socket Mode" in out
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:1/api/", "http://no-such-host.invalid/api/"], ids=["refused", "dns"]
+)
+async def test_unreachable_slack_is_one_line(tmp_path, capsys, url: str) -> None:
+    """Slack out of reach (refused, unknown host) is one plain FAIL line and exit code 1."""
+    code, out = await check(tmp_path, capsys, slack_api_url=url)
+    assert code == 1
+    [line] = [line for line in out.splitlines() if line.startswith("FAIL")]
+    assert "cannot reach Slack" in line
+    assert url in line
+    assert "Traceback" not in out
