@@ -28,7 +28,8 @@ def load_settings() -> Settings:
             message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "missing":
                 message = "is required"
-            print(f"  - {field} {message}" if field else f"  - {message}", file=sys.stderr)
+            for line in message.splitlines():  # the completeness check says several things
+                print(f"  - {field} {line}" if field else f"  - {line}", file=sys.stderr)
         print(
             "Set them in the environment or in a .env file (see .env.example and README.md).\n"
             "To try the Slack flow without Huawei Cloud credentials, set BMS_SIMULATOR=true.",

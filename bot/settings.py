@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, cast
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    Field,
+    ModelWrapValidatorHandler,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot import settings_check
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///bms-bot.db"
 
@@ -22,12 +32,17 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _problem(text: str, data: Any) -> InitErrorDetails:
+    """A configuration problem as one more line of a ValidationError."""
+    return {"type": PydanticCustomError("incomplete", text), "loc": (), "input": data}
+
+
 class Settings(BaseSettings):
     """Every setting, by its environment variable name (case-insensitive)."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
-    slack_bot_token: SecretStr = Field(description="Bot token, xoxb-…")
+    slack_bot_token: SecretStr | None = Field(None, description="Bot token, xoxb-… (required)")
     slack_signing_secret: SecretStr | None = Field(None, description="Needed for HTTP mode")
     slack_app_token: SecretStr | None = Field(None, description="xapp-… token: Socket Mode")
     slack_api_url: str = "https://slack.com/api/"
@@ -73,48 +88,32 @@ class Settings(BaseSettings):
     def _slash(cls, url: str) -> str:
         return url if url.endswith("/") else url + "/"
 
-    @model_validator(mode="after")
-    def _complete(self) -> Settings:
-        self._check_slack_mode()
-        if self.bms_simulator:
-            return self
-        if not (self.bms_region or self.bms_endpoint):
-            raise ValueError(
-                "set BMS_REGION (e.g. cn-north-4) or BMS_ENDPOINT, or BMS_SIMULATOR=true"
-            )
-        if not self.huaweicloud_sdk_project_id:
-            raise ValueError("set HUAWEICLOUD_SDK_PROJECT_ID (the project id of your region)")
-        has_aksk = self.huaweicloud_sdk_ak is not None and self.huaweicloud_sdk_sk is not None
-        has_iam = bool(
-            self.huaweicloud_iam_username
-            and self.huaweicloud_iam_password
-            and self.huaweicloud_iam_domain
-        )
-        if has_iam and not has_aksk and not (self.bms_region or self.huaweicloud_iam_endpoint):
-            raise ValueError("IAM-token auth needs BMS_REGION or HUAWEICLOUD_IAM_ENDPOINT")
-        if not (has_aksk or has_iam):
-            raise ValueError(
-                "set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (or HUAWEICLOUD_IAM_USERNAME, "
-                "HUAWEICLOUD_IAM_PASSWORD and HUAWEICLOUD_IAM_DOMAIN for IAM-token auth)"
-            )
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _complete(cls, data: Any, handler: ModelWrapValidatorHandler[Settings]) -> Settings:
+        """Name every problem in one answer: malformed values and missing settings together."""
+        raw = {str(k).lower(): v for k, v in data.items()} if isinstance(data, dict) else {}
+        try:
+            settings = handler(data)
+        except ValidationError as exc:
+            missing = settings_check.problems(raw)
+            if not missing:
+                raise
+            # ErrorDetails carry every key InitErrorDetails needs (and a message, ignored).
+            errors = cast("list[InitErrorDetails]", exc.errors())
+            extra = [_problem(text, data) for text in missing]
+            raise ValidationError.from_exception_data(exc.title, [*errors, *extra]) from None
+        found = settings_check.problems(dict(settings))
+        if found:
+            raise ValueError("\n".join(found))
+        return settings
 
-    def _check_slack_mode(self) -> None:
-        if (
-            self.bms_slack_mode is None
-            and not self.slack_app_token
-            and not self.slack_signing_secret
-        ):
-            raise ValueError(
-                "set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)"
-            )
-        if self.slack_mode == "socket" and not self.slack_app_token:
-            raise ValueError("BMS_SLACK_MODE=socket needs SLACK_APP_TOKEN (xapp-…)")
-        if self.slack_mode == "http" and not self.slack_signing_secret:
-            raise ValueError(
-                "BMS_SLACK_MODE=http needs SLACK_SIGNING_SECRET (Basic Information → App "
-                "Credentials) to check Slack's request signatures"
-            )
+    @property
+    def bot_token(self) -> str:
+        """SLACK_BOT_TOKEN (validation guarantees it is set)."""
+        if self.slack_bot_token is None:
+            raise ValueError("SLACK_BOT_TOKEN is not set")
+        return self.slack_bot_token.get_secret_value()
 
     @property
     def slack_mode(self) -> Literal["socket", "http"]:

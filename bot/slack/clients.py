@@ -29,7 +29,7 @@ def create_slack_client(settings: Settings, *, wait_when_limited: bool = True) -
     if wait_when_limited:
         retries.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
     return AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(),
+        token=settings.bot_token,
         base_url=settings.slack_api_url,
         timeout=SLACK_TIMEOUT_SECONDS,
         retry_handlers=retries,

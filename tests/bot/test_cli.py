@@ -108,3 +108,12 @@ def test_simulator_subcommand_serves_through_its_entry_point(tmp_path: Path) -> 
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def test_first_run_names_everything_in_one_answer(tmp_path: Path) -> None:
+    """Unconfigured, one run names the Slack tokens and the cloud settings together."""
+    result = run(tmp_path)
+    assert result.returncode == 2
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "BMS_REGION", "HUAWEICLOUD_SDK_AK"):
+        assert name in result.stderr, name
+    assert "Traceback" not in result.stderr

@@ -115,3 +115,47 @@ def test_slack_mode_names_the_missing_token() -> None:
         make(bms_slack_mode="http")
     with pytest.raises(ValidationError, match="bms_slack_mode"):
         make(bms_slack_mode="websocket")
+
+
+def test_every_missing_setting_is_named_at_once() -> None:
+    """A first setup hears everything that is missing in one answer, not one per round."""
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None)
+    text = str(caught.value)
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "BMS_REGION",
+        "HUAWEICLOUD_SDK_PROJECT_ID",
+        "HUAWEICLOUD_SDK_AK",
+    ):
+        assert name in text, name
+    assert "BMS_SIMULATOR=true" in text
+
+
+def test_invalid_values_and_missing_settings_together() -> None:
+    """A malformed value and the missing settings are named in the same answer."""
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None, bms_poll_interval="soon", bms_simulator=True)
+    text = str(caught.value)
+    assert "bms_poll_interval" in text
+    assert "SLACK_BOT_TOKEN" in text
+
+
+@pytest.mark.parametrize(
+    ("bot", "app", "said"),
+    [
+        ("xapp-1-A", "xoxb-2", "look swapped"),
+        ("xoxp-123", "xapp-1-A", "SLACK_BOT_TOKEN must start with xoxb-"),
+        ("xoxb-1", "xoxb-2", "SLACK_APP_TOKEN must start with xapp-"),
+    ],
+)
+def test_token_shapes_are_checked_before_any_call(bot: str, app: str, said: str) -> None:
+    """Token prefixes are checked at once; swapped tokens are called swapped; no token shown."""
+    with pytest.raises(ValidationError) as caught:
+        make(slack_bot_token=bot, slack_app_token=app)
+    text = str(caught.value)
+    assert said in text
+    assert bot not in text
+    assert app not in text
