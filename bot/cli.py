@@ -62,16 +62,43 @@ def _serve_simulator(host: str, port: int, servers: int) -> None:
     serve(host, port, servers)
 
 
+def _parser() -> argparse.ArgumentParser:
+    formatter = argparse.ArgumentDefaultsHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="bms-bot",
+        description="Stop Huawei Cloud Bare Metal Servers safely from Slack. Configuration comes "
+        "from the environment or a .env file (README.md, Configuration).",
+        formatter_class=formatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="{run,check,simulator}")
+    sub.add_parser(
+        "run",
+        help="run the bot (the default)",
+        description="Run the bot: Socket Mode or HTTP, as BMS_SLACK_MODE says, until SIGTERM.",
+        formatter_class=formatter,
+    )
+    sub.add_parser(
+        "check",
+        help="check the configuration, Slack and Huawei Cloud access",
+        description="Check the configuration, then Slack (auth.test, Socket Mode) and Huawei "
+        "Cloud (one cheap call); say plainly what is wrong. Exit 0 when all is well, else 1.",
+        formatter_class=formatter,
+    )
+    sim = sub.add_parser(
+        "simulator",
+        help="serve the BMS simulator over HTTP",
+        description="Serve the BMS simulator on its own and print the settings that point a "
+        "bot at it. Fixed, public credentials: for trying things out only.",
+        formatter_class=formatter,
+    )
+    sim.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    sim.add_argument("--port", type=int, default=8788, help="port to listen on (0: any)")
+    sim.add_argument("--servers", type=int, default=12, help="servers to start with")
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="bms-bot", description=__doc__)
-    sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="run the bot (the default)")
-    sub.add_parser("check", help="validate configuration, Slack and Huawei Cloud access")
-    sim = sub.add_parser("simulator", help="serve the BMS simulator over HTTP")
-    sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=8788)
-    sim.add_argument("--servers", type=int, default=12)
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
 
     if args.command == "simulator":
         _serve_simulator(args.host, args.port, args.servers)

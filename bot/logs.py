@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
@@ -101,9 +101,14 @@ def redact_everywhere(secret: str, logger: logging.Logger | None = None) -> None
                 found.add(secret)
 
 
-def setup_logging(level: str, fmt: str, secrets: Iterable[str]) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+def setup_logging(
+    level: str, fmt: str | None, secrets: Iterable[str], stream: TextIO | None = None
+) -> None:
+    """Log to ``stream`` (standard error); ``fmt`` None is text on a terminal, JSON elsewhere."""
+    out = stream or sys.stderr
+    chosen = fmt or ("text" if out.isatty() else "json")
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(JsonFormatter() if chosen == "json" else TextFormatter())
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

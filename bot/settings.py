@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     bms_retry_base_delay: float = Field(0.5, ge=0)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_format: Literal["json", "text"] = "json"
+    log_format: Literal["json", "text"] | None = None  # None: text on a terminal, else JSON
 
     @field_validator("bms_database_url")
     @classmethod

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BMS_BOT = Path(sys.executable).parent / "bms-bot"
 
 
@@ -117,3 +119,18 @@ def test_first_run_names_everything_in_one_answer(tmp_path: Path) -> None:
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "BMS_REGION", "HUAWEICLOUD_SDK_AK"):
         assert name in result.stderr, name
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        ("run", "Run the bot"),
+        ("check", "Check the configuration"),
+        ("simulator", "default: 8788"),
+    ],
+)
+def test_every_subcommand_explains_itself(tmp_path: Path, command: str, said: str) -> None:
+    """Each subcommand's --help says what it does and shows its defaults."""
+    result = run(tmp_path, command, "--help")
+    assert result.returncode == 0
+    assert said in result.stdout

@@ -132,3 +132,28 @@ async def test_iam_token_never_reaches_the_logs(tmp_path, capsys) -> None:
     written = capsys.readouterr().err
     assert "GET /v1/" in written  # the client's own DEBUG line was written
     assert token not in written
+
+
+class _Stream(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self._tty = tty
+
+    def isatty(self) -> bool:
+        return self._tty
+
+
+@pytest.mark.parametrize(("tty", "formatter"), [(True, TextFormatter), (False, JsonFormatter)])
+def test_log_format_follows_the_terminal_unless_set(tty, formatter) -> None:
+    """Without LOG_FORMAT the logs are text on a terminal and JSON lines anywhere else."""
+    from bot.logs import setup_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        setup_logging("INFO", None, [], stream=_Stream(tty))
+        assert isinstance(root.handlers[0].formatter, formatter)
+        setup_logging("INFO", "json", [], stream=_Stream(True))
+        assert isinstance(root.handlers[0].formatter, JsonFormatter)
+    finally:
+        root.handlers[:], root.level = saved
