@@ -23,6 +23,7 @@ from bot.bms.client import BmsClient
 from bot.commands import Commands
 from bot.core.clock import Timing
 from bot.deps import Deps
+from bot.http import web_app
 from bot.retry import RetryPolicy
 from bot.settings import Settings
 from bot.slack.clients import create_slack_client
@@ -37,10 +38,6 @@ log = logging.getLogger(__name__)
 
 class StartupError(Exception):
     """The bot cannot start; the message says why and what to do."""
-
-
-EVENTS_PATH = "/slack/events"
-DEPS_KEY = web.AppKey("deps", Deps)
 
 
 async def _open_store(settings: Settings) -> Store:
@@ -111,15 +108,6 @@ async def _check_app_token(app: AsyncApp, token: str) -> None:
         ) from exc
 
 
-async def health(request: web.Request) -> web.Response:
-    deps = request.app[DEPS_KEY]
-    try:
-        await deps.store.ping()
-    except Exception as exc:
-        return web.json_response({"ok": False, "database": type(exc).__name__}, status=503)
-    return web.json_response({"ok": True, "watching": len(deps.watcher.watching())})
-
-
 @dataclass
 class Runtime:
     """A running bot; ``start`` and ``stop`` are all the entry point and the tests need."""
@@ -158,10 +146,7 @@ class Runtime:
 
     async def _serve(self, deps: Deps, app: AsyncApp) -> None:
         token = self.settings.socket_app_token
-        web_app = web.Application() if token else app.web_app(EVENTS_PATH)
-        web_app[DEPS_KEY] = deps
-        web_app.router.add_get("/healthz", health)
-        self._runner = web.AppRunner(web_app, access_log=None)
+        self._runner = web.AppRunner(web_app(deps, app), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
         await site.start()

@@ -1,0 +1,77 @@
+"""The bot's HTTP server: ``POST /slack/events`` behind the inbound checks, and ``GET /healthz``.
+
+In HTTP mode every request is checked (``bot/slack/inbound.py``) before Bolt parses it: a bad
+signature or timestamp is answered 401, a malformed payload 400, each with one log line. In
+Socket Mode only ``/healthz`` is served.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from bot.deps import Deps
+from bot.slack.inbound import Refusal, check_shape, check_signature
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+DEPS_KEY = web.AppKey("deps", Deps)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _refused(refusal: Refusal) -> web.Response:
+    if refusal.skew_seconds is not None:
+        log.warning(
+            "Slack request refused: this machine's clock is off by %.0f seconds; fix the clock "
+            "(NTP), or every request will be refused",
+            refusal.skew_seconds,
+            extra={"skew_s": round(refusal.skew_seconds, 1)},
+        )
+    else:
+        log.warning("Slack request refused: %s", refusal.reason, extra={"status": refusal.status})
+    return web.Response(status=refusal.status, text=refusal.reason)
+
+
+def events_handler(
+    app: AsyncApp, signing_secret: str, clock: Callable[[], float] = time.time
+) -> Handler:
+    """Check the request, then hand it to Bolt."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        refusal = check_signature(signing_secret, request.headers, body, clock())
+        refusal = refusal or check_shape(request.headers.get("Content-Type", ""), body)
+        if refusal is not None:
+            return _refused(refusal)
+        try:
+            bolt_request = await to_bolt_request(request)
+        except Exception as exc:  # Bolt could not read what passed our checks: still a bad request
+            return _refused(Refusal(400, f"payload Bolt cannot read ({type(exc).__name__})"))
+        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
+
+    return handle
+
+
+async def health(request: web.Request) -> web.Response:
+    deps = request.app[DEPS_KEY]
+    try:
+        await deps.store.ping()
+    except Exception as exc:
+        return web.json_response({"ok": False, "database": type(exc).__name__}, status=503)
+    return web.json_response({"ok": True, "watching": len(deps.watcher.watching())})
+
+
+def web_app(deps: Deps, app: AsyncApp) -> web.Application:
+    """``/healthz`` always; ``/slack/events`` in HTTP mode."""
+    served = web.Application()
+    served[DEPS_KEY] = deps
+    served.router.add_get("/healthz", health)
+    secret = deps.settings.http_signing_secret
+    if secret is not None:
+        served.router.add_post(EVENTS_PATH, events_handler(app, secret))
+    return served
