@@ -30,6 +30,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.blocks.message import Message, with_simulator_banner
 from bot.slack.edit_gate import ProgressGate
 from bot.slack.place import Place
+from bot.slack.response_urls import ResponseUrls
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -102,8 +103,10 @@ class Poster:
         *,
         edits: ProgressGate | None = None,
         simulated: bool = False,
+        response_urls: ResponseUrls | None = None,
     ) -> None:
         self.client = client
+        self.response_urls = response_urls or ResponseUrls(str(client.base_url))
         # Same workspace, but a 429 fails at once instead of sleeping out Retry-After.
         self.impatient = impatient or client
         self.edits = edits or ProgressGate(0)
@@ -167,7 +170,10 @@ class Poster:
         await slack_call(self.client.chat_postEphemeral(**kwargs))
 
     async def respond(self, response_url: str, message: Message, *, replace: bool) -> None:
-        """Answer through a response URL (ephemeral; can replace the message it came from)."""
+        """Answer through a response URL (ephemeral; can replace the message it came from);
+        only Slack's own (``ResponseUrls``), never whatever a payload names."""
+        if not self.response_urls.allows(response_url):
+            raise SlackFailure("response_url_not_allowed", transient=False)
         body = _without_metadata(self._out(message))
         webhook = AsyncWebhookClient(response_url, timeout=RESPONSE_URL_TIMEOUT)
         payload = {**body, "response_type": "ephemeral", "replace_original": replace}
@@ -176,10 +182,16 @@ class Poster:
             raise SlackFailure(f"response_url answered {response.status_code}: {response.body}")
 
     async def tell(self, place: Place, message: Message, *, replace: bool = True) -> None:
-        """Answer the person privately where they are."""
-        if place.response_url:
-            await self.respond(place.response_url, message, replace=replace)
+        """Answer the person privately where they are: through the response URL when it is
+        Slack's, else an ephemeral message in the channel."""
+        url = place.response_url
+        if url and self.response_urls.allows(url):
+            await self.respond(url, message, replace=replace)
         else:
+            if url:
+                log.warning(
+                    "ignored a response_url that is not Slack's", extra={"user": place.user_id}
+                )
             await self.whisper(place.channel_id, place.user_id, message, thread_ts=place.thread_ts)
 
     async def tell_quietly(self, place: Place, message: Message) -> None:

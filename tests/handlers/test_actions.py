@@ -9,7 +9,7 @@ import pytest
 from bot.core.lifecycle import RequestState
 from bot.ids import ActionId
 from tests.conftest import postgres_url
-from tests.fakes.slack_requests import BOB, CHANNEL
+from tests.fakes.slack_requests import BOB, CHANNEL, block_action
 from tests.support.harness import Bot, running_bot, texts
 
 
@@ -121,3 +121,37 @@ async def test_private_channel_without_the_bot(bot: Bot) -> None:
     assert bot.sim.stop_calls == [[server.id]]
     assert bot.root_messages("G0PRIVATE")
     assert bot.root_messages(CHANNEL) == []
+
+
+async def test_a_forged_response_url_is_never_used(bot: Bot) -> None:
+    """A click whose response_url is not Slack's is answered as an ephemeral, and the named URL
+    is never contacted."""
+    from aiohttp import web
+
+    hits: list[str] = []
+
+    async def trap(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return web.Response(text="ok")
+
+    trap_app = web.Application()
+    trap_app.router.add_route("*", "/{tail:.*}", trap)
+    runner = web.AppRunner(trap_app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        for url in (f"http://127.0.0.1:{port}/steal", "file:///etc/passwd"):
+            request = block_action(
+                ActionId.CONFIRM, "req_unknown", response_url=url, message_ts="1764255601.000200"
+            )
+            response = await bot.post(request.body, request.headers)
+            assert response.status_code == 200
+        await bot.slack.wait_for(lambda: len(bot.slack.calls_to("chat.postEphemeral")) >= 2)
+    finally:
+        await runner.cleanup()
+    assert hits == []
+    assert all(
+        "expired" in texts(c.args.get("blocks")) for c in bot.slack.calls_to("chat.postEphemeral")
+    )

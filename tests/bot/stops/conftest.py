@@ -14,8 +14,8 @@ from bot.slack.place import Place
 from bot.stops.service import StopService
 from bot.store import Store
 
-ALICE = Place("T1", "C1", "U0ALICE01", "command", None, "https://hooks.slack.test/r/1")
-BOB = Place("T1", "C1", "U0BOB0001", "command", None, "https://hooks.slack.test/r/2")
+ALICE = Place("T1", "C1", "U0ALICE01", "command", None, "https://hooks.slack.com/commands/T1/1/a")
+BOB = Place("T1", "C1", "U0BOB0001", "command", None, "https://hooks.slack.com/commands/T1/2/b")
 TIMING = Timing(confirm_ttl=600, job_timeout=1800, stale_claim=40)
 
 
