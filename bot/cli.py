@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         "from the environment or a .env file (README.md, Configuration).",
         formatter_class=formatter,
     )
-    sub = parser.add_subparsers(dest="command", metavar="{run,check,simulator}")
+    sub = parser.add_subparsers(dest="command", metavar="{run,check,migrate,simulator}")
     sub.add_parser(
         "run",
         help="run the bot (the default)",
@@ -82,6 +82,13 @@ def _parser() -> argparse.ArgumentParser:
         help="check the configuration, Slack and Huawei Cloud access",
         description="Check the configuration, then Slack (auth.test, Socket Mode) and Huawei "
         "Cloud (one cheap call); say plainly what is wrong. Exit 0 when all is well, else 1.",
+        formatter_class=formatter,
+    )
+    sub.add_parser(
+        "migrate",
+        help="bring the database schema up to date",
+        description="Apply the database migrations (every start does this too) and say from "
+        "which revision to which. Reads only BMS_DATABASE_URL.",
         formatter_class=formatter,
     )
     sim = sub.add_parser(
@@ -97,12 +104,32 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def _migrate() -> int:
+    """``bms-bot migrate``: the exit code; what happened is printed."""
+    from bot.settings import DatabaseSettings  # noqa: PLC0415 - only this subcommand needs it
+    from bot.store import DatabaseUnavailable, migrate_database  # noqa: PLC0415
+
+    url = DatabaseSettings().bms_database_url
+    try:
+        before, after = await migrate_database(url)
+    except DatabaseUnavailable as exc:
+        print(f"bms-bot migrate: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if before == after:
+        print(f"The database is up to date (revision {after}).")
+    else:
+        print(f"Migrated the database from revision {before or 'none'} to {after}.")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
 
     if args.command == "simulator":
         _serve_simulator(args.host, args.port, args.servers)
         return
+    if args.command == "migrate":
+        raise SystemExit(asyncio.run(_migrate()))
     settings = load_settings()
     setup_logging(settings.log_level, settings.log_format, _secrets(settings))
     if args.command == "check":

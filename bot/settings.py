@@ -32,6 +32,19 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+class DatabaseSettings(BaseSettings):
+    """Only the database: what ``bms-bot migrate`` needs (no Slack or cloud settings)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    bms_database_url: str = DEFAULT_DATABASE_URL
+
+    @field_validator("bms_database_url")
+    @classmethod
+    def _driver(cls, url: str) -> str:
+        return normalise_database_url(url)
+
+
 def _problem(text: str, data: Any) -> InitErrorDetails:
     """A configuration problem as one more line of a ValidationError."""
     return {"type": PydanticCustomError("incomplete", text), "loc": (), "input": data}

@@ -6,10 +6,12 @@ import os
 from collections.abc import AsyncIterator
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import normalise_database_url
-from bot.store.engine import create_schema, make_engine
+from bot.store.engine import make_engine
+from bot.store.migrate import upgrade
 from bot.store.schema import metadata
 
 PG_ENV = "BMS_TEST_POSTGRES_URL"
@@ -28,6 +30,7 @@ async def fresh_engine(kind: str, tmp_path: os.PathLike[str]) -> AsyncEngine:
     engine = make_engine(postgres_url())
     async with engine.begin() as conn:
         await conn.run_sync(metadata.drop_all)
+        await conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
     return engine
 
 
@@ -39,6 +42,6 @@ def db_kind(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 async def engine(db_kind: str, tmp_path: os.PathLike[str]) -> AsyncIterator[AsyncEngine]:
     eng = await fresh_engine(db_kind, tmp_path)
-    await create_schema(eng)
+    await upgrade(eng)
     yield eng
     await eng.dispose()

@@ -17,7 +17,7 @@ RULES: dict[str, tuple[set[str], set[str]]] = {
     "bot.core": ({"bot.ids", "bot.bms.models", "bot.bms.errors"}, set()),
     "bot.blocks": ({"bot.core", "bot.ids", "bot.bms.models", "bot.bms.errors"}, set()),
     "bot.bms": ({"bot.retry"}, {"httpx"}),
-    "bot.store": ({"bot.core", "bot.bms.models"}, {"sqlalchemy"}),
+    "bot.store": ({"bot.core", "bot.bms.models"}, {"sqlalchemy", "alembic"}),
     "bot.slack": ({"bot.blocks", "bot.ids", "bot.settings"}, {"slack_sdk", "aiohttp"}),
     "bot.stops": (
         {"bot.core", "bot.blocks", "bot.slack", "bot.store", "bot.bms.models", "bot.bms.errors"}

@@ -24,6 +24,7 @@ __all__ = [
     "RequestRow",
     "StopRecord",
     "Store",
+    "migrate_database",
     "open_store",
 ]
 
@@ -55,5 +56,13 @@ class Store:
 
 
 async def open_store(url: str) -> Store:
-    """The store on ``url`` (tables created if missing), or ``DatabaseUnavailable``."""
-    return Store(await open_engine(url))
+    """The store on ``url``, migrated to this code's schema, or ``DatabaseUnavailable``."""
+    engine, _ = await open_engine(url)
+    return Store(engine)
+
+
+async def migrate_database(url: str) -> tuple[str | None, str | None]:
+    """Migrate the database on ``url`` to this code's schema: (revision before, after)."""
+    engine, revisions = await open_engine(url)
+    await engine.dispose()
+    return revisions

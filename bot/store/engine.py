@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from alembic.util.exc import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.store.schema import metadata
+from bot.store.migrate import upgrade
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -30,27 +31,22 @@ def make_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
-async def create_schema(engine: AsyncEngine) -> None:
-    """Create missing tables (idempotent; safe when several replicas start at once)."""
-    async with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            # Serialise concurrent CREATE TABLEs from replicas starting together.
-            await conn.execute(sa.text("SELECT pg_advisory_xact_lock(7317001)"))
-        await conn.run_sync(metadata.create_all)
-
-
 class DatabaseUnavailable(Exception):
     """The database cannot be opened; the message says why, without the URL's password."""
 
 
-async def open_engine(url: str) -> AsyncEngine:
-    """An engine on ``url`` with the schema in place, or ``DatabaseUnavailable``."""
+async def open_engine(url: str) -> tuple[AsyncEngine, tuple[str | None, str | None]]:
+    """An engine on ``url`` with its schema migrated to this code's, and the revisions (before,
+    after); or ``DatabaseUnavailable``, saying why."""
     engine = make_engine(url)
     try:
-        await create_schema(engine)
+        revisions = await upgrade(engine)
+    except CommandError as exc:  # e.g. the database is at a revision this code does not know
+        await engine.dispose()
+        raise DatabaseUnavailable(f"cannot migrate the database: {exc}") from exc
     except (OSError, SQLAlchemyError) as exc:
         await engine.dispose()
         scheme = url.split("://", maxsplit=1)[0]
         detail = str(exc.args[0]) if exc.args else type(exc).__name__
         raise DatabaseUnavailable(f"cannot open the database ({scheme}): {detail}") from exc
-    return engine
+    return engine, revisions

@@ -1,4 +1,8 @@
-"""Tables: the database is the truth. Times are UTC epoch seconds (portable across databases)."""
+"""Tables: the database is the truth. Times are UTC epoch seconds (portable across databases).
+
+This is the schema the code reads and writes; the database gets it from the migrations in
+``bot/store/migrations/versions/`` (a change here needs a migration there).
+"""
 
 from __future__ import annotations
 
@@ -60,4 +64,11 @@ seen_events = sa.Table(
     metadata,
     sa.Column("event_id", sa.String(64), primary_key=True),
     sa.Column("seen_at", sa.Float, nullable=False, index=True),
+)
+
+bot_health = sa.Table(
+    "bot_health",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("checked_at", sa.Float, nullable=False),
 )

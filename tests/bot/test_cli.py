@@ -134,3 +134,21 @@ def test_every_subcommand_explains_itself(tmp_path: Path, command: str, said: st
     result = run(tmp_path, command, "--help")
     assert result.returncode == 0
     assert said in result.stdout
+
+
+def test_migrate_brings_a_database_up_to_date_and_says_so(tmp_path: Path) -> None:
+    """`bms-bot migrate` needs only BMS_DATABASE_URL; a second run finds nothing to do."""
+    env = {"BMS_DATABASE_URL": f"sqlite:///{tmp_path}/m.db"}
+    first = run(tmp_path, "migrate", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "Migrated the database from revision none to" in first.stdout
+    second = run(tmp_path, "migrate", env=env)
+    assert "up to date" in second.stdout
+
+
+def test_migrate_explains_an_unreachable_database(tmp_path: Path) -> None:
+    """A database that cannot be opened is one plain line and exit code 2."""
+    result = run(tmp_path, "migrate", env={"BMS_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x"})
+    assert result.returncode == 2
+    assert "cannot open the database" in result.stderr
+    assert "Traceback" not in result.stderr

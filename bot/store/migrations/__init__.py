@@ -1,0 +1,1 @@
+"""Alembic migrations of the bot's database: every schema change is a file in ``versions/``."""

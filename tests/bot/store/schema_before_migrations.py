@@ -1,0 +1,64 @@
+"""The schema as the bot made it with ``create_all`` before migrations existed, frozen here so
+the upgrade test can build such a database (with rows) and upgrade it in place."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+stop_requests = sa.Table(
+    "stop_requests",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("team_id", sa.String(32), nullable=False),
+    sa.Column("channel_id", sa.String(32), nullable=False),
+    sa.Column("user_id", sa.String(32), nullable=False),
+    sa.Column("origin", sa.String(16), nullable=False),  # "command" or "mention"
+    sa.Column("thread_ts", sa.String(32)),  # where replies go; for commands the root once posted
+    sa.Column("response_url", sa.Text),
+    sa.Column("soft", sa.Boolean, nullable=False, default=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("targets", sa.JSON, nullable=False),  # [[id, name, status], …]
+    sa.Column("skipped", sa.JSON, nullable=False),  # [[id, reason, name, status], …]
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("confirmed_by", sa.String(32)),
+    sa.Column("confirmed_at", sa.Float),
+    sa.Column("root_ts", sa.String(32)),  # the public message edited with progress
+    sa.Column("submitted_at", sa.Float),
+    sa.Column("finished_at", sa.Float),
+    sa.Column("progress_done", sa.Integer, nullable=False, default=0),
+    sa.Column("report_parts_posted", sa.Integer, nullable=False, default=0),
+)
+
+stop_chunks = sa.Table(
+    "stop_chunks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("request_id", sa.String(32), sa.ForeignKey("stop_requests.id"), nullable=False),
+    sa.Column("chunk_no", sa.Integer, nullable=False),
+    sa.Column("server_ids", sa.JSON, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("job_id", sa.String(64), index=True),
+    sa.Column("job_status", sa.String(32)),
+    # Per-server results, {server_id: [outcome, code, reason]} (bot/store/codec.py); the column
+    # keeps its first name until schema migrations exist.
+    sa.Column("verdicts", sa.JSON),
+    sa.Column("error_code", sa.String(64)),
+    sa.Column("error_message", sa.Text),
+    sa.Column("submitted_at", sa.Float),
+    sa.Column("polled_at", sa.Float),
+    sa.Column("poll_failures", sa.Integer, nullable=False, default=0),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("request_id", "chunk_no"),
+)
+
+seen_events = sa.Table(
+    "seen_events",
+    metadata,
+    sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("seen_at", sa.Float, nullable=False, index=True),
+)
