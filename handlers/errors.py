@@ -12,19 +12,26 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.blocks.message import Message
-from bot.blocks.notices import cloud_error_message, unexpected_error_message
+from bot.blocks.notices import (
+    cloud_error_message,
+    database_unavailable_message,
+    unexpected_error_message,
+)
 from bot.bms.errors import CloudError
 from bot.deps import Deps
 from bot.slack.place import place_of
 from bot.slack.poster import SlackFailure
+from bot.store.database import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
 
-def message_for(error: BaseException) -> Message:
+def message_for(error: BaseException, body: dict[str, Any]) -> Message:
     if isinstance(error, CloudError):
         log.warning("cloud error reached the error handler", extra={"error": str(error)})
         return cloud_error_message(error, "talking to Huawei Cloud")
+    if isinstance(error, DatabaseUnavailable):  # the store logged the outage once already
+        return database_unavailable_message(before_anything_ran="command" in body)
     ref = secrets.token_hex(4)
     log.error("unexpected error", exc_info=error, extra={"ref": ref})
     return unexpected_error_message(ref)
@@ -32,7 +39,7 @@ def message_for(error: BaseException) -> Message:
 
 async def handle_error(error: Exception, body: dict[str, Any], deps: Deps | None) -> None:
     """Bolt passes ``deps=None`` for a failure before our middleware ran: then only log it."""
-    message = message_for(error)
+    message = message_for(error, body)
     place = place_of(body, "error")
     if place is None or deps is None:
         return

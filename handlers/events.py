@@ -18,11 +18,11 @@ log = logging.getLogger(__name__)
 
 async def handle_app_mention(event: dict[str, Any], body: dict[str, Any], deps: Deps) -> None:
     event_id = str(body.get("event_id") or event.get("client_msg_id") or event.get("ts"))
-    if not await deps.store.events.first_sighting(event_id, deps.stops.now()):
-        log.info("duplicate event delivery ignored", extra={"event_id": event_id})
-        return
-    place = place_required(body, "mention")
     async with reported(body, deps):
+        if not await deps.store.events.first_sighting(event_id, deps.stops.now()):
+            log.info("duplicate event delivery ignored", extra={"event_id": event_id})
+            return
+        place = place_required(body, "mention")
         await deps.commands.run(parse_command(strip_mention(event.get("text") or "")), place)
 
 

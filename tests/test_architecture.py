@@ -26,7 +26,7 @@ RULES: dict[str, tuple[set[str], set[str]]] = {
     ),
     "handlers": (
         {"bot.deps", "bot.commands", "bot.core", "bot.ids", "bot.slack", "bot.blocks"}
-        | {"bot.bms.errors"},
+        | {"bot.bms.errors", "bot.store.database.DatabaseUnavailable"},
         {"slack_bolt"},
     ),
     "simulator": ({"bot.bms.signing"}, {"aiohttp", "httpx"}),

@@ -181,3 +181,18 @@ def timeout_message(job_ids: Sequence[str], seconds: float) -> Message:
 def checking_job_message(job_id: str) -> Message:
     """The instant acknowledgement of ``/bms status`` while the job is read."""
     return _notice(f"Checking job {code(job_id)}…")
+
+
+def database_unavailable_message(*, before_anything_ran: bool) -> Message:
+    """The bot's own database failed; ``before_anything_ran`` for a command (nothing could have
+    been sent), not for a click (a stop may have gone out before the failure)."""
+    stopped = (
+        _NOTHING_STOPPED
+        if before_anything_ran
+        else "Nothing was stopped unless the thread says so."
+    )
+    text = (
+        f"The bot's database is unavailable right now. {stopped} Try again in a few minutes; "
+        "if it lasts, tell your bms-bot admins (`GET /healthz` shows it)."
+    )
+    return _notice(text)

@@ -38,7 +38,7 @@ from bot.stops.report import Reports
 from bot.stops.root import Roots
 from bot.stops.settle import Settlements
 from bot.stops.submit import Submissions
-from bot.store import StopRecord, Store
+from bot.store import DatabaseUnavailable, StopRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,8 @@ class StopService:
             # Shutdown cancels running jobs; the rows say where we were, so the next start resumes.
             # Nothing awaits this task, so ending it quietly is the whole of cancelling it.
             log.info("poll interrupted by shutdown; it resumes at the next start")
+        except DatabaseUnavailable:
+            pass  # logged once per outage by the store; the next tick tries again
         except Exception:
             ref = secrets.token_hex(4)
             log.exception("poll tick failed; retrying next tick", extra={"ref": ref})
@@ -184,9 +186,13 @@ class StopService:
                 if self.timing.confirm_stuck(req.confirmed_at, now):
                     try:
                         await self.resume(req.id)
+                    except DatabaseUnavailable:
+                        raise
                     except Exception:
                         log.exception("could not resume a request", extra={"request": req.id})
             if expired:
                 log.info("previews expired", extra={"count": expired})
+        except DatabaseUnavailable:
+            pass  # logged once per outage by the store; next minute tries again
         except Exception:
             log.exception("housekeeping failed; retrying next minute")

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.chunks import ChunkStore
-from bot.store.engine import DatabaseUnavailable, open_engine
+from bot.store.database import Database, DatabaseUnavailable
+from bot.store.engine import open_engine
 from bot.store.events import EventLog
 from bot.store.requests import RequestStore, chunks_of, get_request
 from bot.store.rows import ChunkRow, NewRequest, RequestRow, StopRecord
@@ -34,13 +35,14 @@ class Store:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.requests = RequestStore(engine)
-        self.chunks = ChunkStore(engine)
-        self.events = EventLog(engine)
+        self.db = Database(engine)
+        self.requests = RequestStore(self.db)
+        self.chunks = ChunkStore(self.db)
+        self.events = EventLog(self.db)
 
     async def load(self, request_id: str) -> StopRecord | None:
         """A request and its chunks, read in one transaction (a consistent picture)."""
-        async with self.engine.begin() as conn:
+        async with self.db.begin() as conn:
             request = await get_request(conn, request_id)
             if request is None:
                 return None
@@ -48,7 +50,7 @@ class Store:
 
     async def ping(self) -> None:
         """Raises unless the database answers and holds the bot's tables (for ``/healthz``)."""
-        async with self.engine.connect() as conn:
+        async with self.db.connect() as conn:
             await conn.execute(sa.select(sa.literal(1)).select_from(stop_requests).limit(1))
 
     async def close(self) -> None:

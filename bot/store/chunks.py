@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.lifecycle import ChunkState, chunk_sources_of
 from bot.core.models import ServerResult
 from bot.store.codec import encode_results
+from bot.store.database import Database
 from bot.store.rows import ChunkRow
 from bot.store.schema import stop_chunks
 
@@ -24,8 +24,8 @@ Values = dict[sa.Column[Any], Any]
 
 
 class ChunkStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def claim(self, chunk: ChunkRow, now: float) -> ChunkRow | None:
         """PENDING → SUBMITTING: this sender may now POST it; None if another sender has it."""
@@ -87,7 +87,7 @@ class ChunkStore:
             .where(C.id == chunk.id, C.state == ChunkState.SUBMITTED.value)
             .values(values)
         )
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             await conn.execute(stmt)
         return dataclasses.replace(
             chunk, job_status=job_status, results=dict(results), poll_failures=0, updated_at=now
@@ -102,7 +102,7 @@ class ChunkStore:
             .values({C.updated_at: now})
             .returning(C.poll_failures)
         )
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             return int((await conn.execute(stmt)).scalar_one())
 
     async def _move(
@@ -114,7 +114,7 @@ class ChunkStore:
             .where(C.id == chunk.id, C.state.in_(sources))
             .values({**values, C.state: to.value, C.updated_at: now})
         )
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             if (await conn.execute(stmt)).rowcount != 1:
                 return None
         return dataclasses.replace(chunk, state=to, updated_at=now)

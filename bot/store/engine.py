@@ -9,6 +9,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.store.database import DatabaseUnavailable
 from bot.store.migrate import upgrade
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -29,10 +30,6 @@ def make_engine(url: str) -> AsyncEngine:
         sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-
-
-class DatabaseUnavailable(Exception):
-    """The database cannot be opened; the message says why, without the URL's password."""
 
 
 async def open_engine(url: str) -> tuple[AsyncEngine, tuple[str | None, str | None]]:

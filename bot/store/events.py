@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.store.database import Database
 from bot.store.schema import seen_events
 
 E = seen_events.c
 
 
 class EventLog:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def first_sighting(self, event_id: str, now: float) -> bool:
         """Record an event id; False if it was seen before (a retried delivery), even when the
         two deliveries overlap: the primary key decides."""
         try:
-            async with self._engine.begin() as conn:
+            async with self._db.begin() as conn:
                 await conn.execute(
                     seen_events.insert().values({E.event_id: event_id, E.seen_at: now})
                 )
@@ -28,5 +28,5 @@ class EventLog:
         return True
 
     async def forget(self, before: float) -> None:
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             await conn.execute(sa.delete(seen_events).where(E.seen_at < before))

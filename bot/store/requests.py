@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.lifecycle import ACTIVE_REQUEST_STATES, ChunkState, RequestState, sources_of
 from bot.store.codec import encode_skipped, encode_targets
+from bot.store.database import Database
 from bot.store.rows import ChunkRow, NewRequest, RequestRow, StopRecord
 from bot.store.schema import stop_chunks, stop_requests
 
@@ -21,8 +22,8 @@ _STAMPED = {RequestState.SUBMITTED: R.submitted_at, RequestState.REPORTING: R.fi
 
 
 class RequestStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def add(self, new: NewRequest) -> None:
         p = new.preview
@@ -45,16 +46,16 @@ class RequestStore:
             R.progress_done: 0,
             R.report_parts_posted: 0,
         }
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             await conn.execute(stop_requests.insert().values(values))
 
     async def get(self, request_id: str) -> RequestRow | None:
-        async with self._engine.connect() as conn:
+        async with self._db.connect() as conn:
             return await get_request(conn, request_id)
 
     async def in_states(self, states: Sequence[RequestState]) -> list[RequestRow]:
         query = sa.select(stop_requests).where(R.state.in_([s.value for s in states]))
-        async with self._engine.connect() as conn:
+        async with self._db.connect() as conn:
             rows = (await conn.execute(query.order_by(R.created_at))).all()
         return [RequestRow.from_mapping(r._mapping) for r in rows]
 
@@ -87,7 +88,7 @@ class RequestStore:
             .values({R.state: RequestState.CONFIRMED.value, R.confirmed_by: user_id})
             .values({R.confirmed_at: now, R.updated_at: now})
         )
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             if (await conn.execute(stmt)).rowcount != 1:
                 return None
             await conn.execute(sa.delete(stop_chunks).where(C.request_id == request_id))
@@ -126,7 +127,7 @@ class RequestStore:
             .where(_from_sources(RequestState.EXPIRED), R.expires_at <= now)
             .values({R.state: RequestState.EXPIRED.value, R.updated_at: now})
         )
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             return (await conn.execute(stmt)).rowcount
 
     async def names_for_job(self, job_id: str) -> dict[str, str]:
@@ -136,13 +137,13 @@ class RequestStore:
             .select_from(stop_chunks.join(stop_requests, C.request_id == R.id))
             .where(C.job_id == job_id)
         )
-        async with self._engine.connect() as conn:
+        async with self._db.connect() as conn:
             targets = (await conn.execute(query)).scalar()
         return {t[0]: t[1] for t in targets or ()}
 
     async def _cas(self, where: sa.ColumnElement[bool], values: Values) -> bool:
         stmt = stop_requests.update().where(where).values(values)
-        async with self._engine.begin() as conn:
+        async with self._db.begin() as conn:
             return (await conn.execute(stmt)).rowcount == 1
 
 

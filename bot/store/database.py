@@ -1,0 +1,76 @@
+"""The one door to the database: transactions and connections that turn an outage into
+``DatabaseUnavailable``, logged once when it starts and once when it ends.
+
+An outage is anything that says the database itself cannot be used right now: it cannot be
+reached, a connection broke, the disk is full or read-only, the pool is exhausted. Errors about
+the data (an integrity error, a bug in a query) pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be used; the message says why, without the URL's password."""
+
+
+def _is_outage(exc: BaseException) -> bool:
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout | OSError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def _reason(exc: BaseException) -> str:
+    detail = getattr(exc, "orig", None) or exc
+    return f"{type(detail).__name__}: {str(detail).splitlines()[0] if str(detail) else ''}"
+
+
+class Database:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._down_since: str | None = None  # the reason, while an outage lasts
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction, committed when the block ends."""
+        try:
+            async with self.engine.begin() as conn:
+                yield conn
+        except Exception as exc:
+            self._failed(exc)
+            raise
+        self._worked()
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads."""
+        try:
+            async with self.engine.connect() as conn:
+                yield conn
+        except Exception as exc:
+            self._failed(exc)
+            raise
+        self._worked()
+
+    def _failed(self, exc: Exception) -> None:
+        if not _is_outage(exc):
+            return
+        reason = _reason(exc)
+        if self._down_since is None:
+            log.error("the bot's database is unavailable", extra={"reason": reason})
+        self._down_since = reason
+        raise DatabaseUnavailable(f"the bot's database is unavailable ({reason})") from exc
+
+    def _worked(self) -> None:
+        if self._down_since is not None:
+            log.warning("the bot's database is available again")
+            self._down_since = None
