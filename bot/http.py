@@ -7,6 +7,7 @@ Socket Mode only ``/healthz`` is served.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -17,9 +18,11 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
 from bot.slack.inbound import Refusal, check_shape, check_signature
+from bot.store import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+HEALTH_TIMEOUT_SECONDS = 3.0
 DEPS_KEY = web.AppKey("deps", Deps)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -58,12 +61,26 @@ def events_handler(
 
 
 async def health(request: web.Request) -> web.Response:
+    """200 while the database takes writes; 503 with the reason otherwise, within a few seconds
+    (a write stuck behind a lock is left to finish on its own)."""
     deps = request.app[DEPS_KEY]
-    try:
-        await deps.store.ping()
-    except Exception as exc:
-        return web.json_response({"ok": False, "database": type(exc).__name__}, status=503)
+    probe = asyncio.ensure_future(deps.store.ping(deps.stops.now()))
+    done, _ = await asyncio.wait({probe}, timeout=HEALTH_TIMEOUT_SECONDS)
+    if not done:
+        probe.add_done_callback(_forget)
+        reason = f"no write within {HEALTH_TIMEOUT_SECONDS:g} s (locked, or the disk is stuck)"
+        return web.json_response({"ok": False, "database": reason}, status=503)
+    exc = probe.exception()
+    if exc is not None:
+        reason = str(exc) if isinstance(exc, DatabaseUnavailable) else type(exc).__name__
+        return web.json_response({"ok": False, "database": reason}, status=503)
     return web.json_response({"ok": True, "watching": len(deps.watcher.watching())})
+
+
+def _forget(probe: asyncio.Future[None]) -> None:
+    """A probe nobody waits for any more: read its outcome so nothing is logged as lost."""
+    if not probe.cancelled():
+        probe.exception()
 
 
 def web_app(deps: Deps, app: AsyncApp) -> web.Application:

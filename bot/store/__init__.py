@@ -7,16 +7,17 @@ Nothing outside this package imports SQLAlchemy.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.chunks import ChunkStore
-from bot.store.database import Database, DatabaseUnavailable
+from bot.store.database import Database, DatabaseFile, DatabaseUnavailable
 from bot.store.engine import open_engine
 from bot.store.events import EventLog
 from bot.store.requests import RequestStore, chunks_of, get_request
 from bot.store.rows import ChunkRow, NewRequest, RequestRow, StopRecord
-from bot.store.schema import stop_requests
+from bot.store.schema import bot_health
+
+H = bot_health.c
 
 __all__ = [
     "ChunkRow",
@@ -39,6 +40,7 @@ class Store:
         self.requests = RequestStore(self.db)
         self.chunks = ChunkStore(self.db)
         self.events = EventLog(self.db)
+        self._file = DatabaseFile(engine.url.database if engine.dialect.name == "sqlite" else None)
 
     async def load(self, request_id: str) -> StopRecord | None:
         """A request and its chunks, read in one transaction (a consistent picture)."""
@@ -48,10 +50,13 @@ class Store:
                 return None
             return StopRecord(request, await chunks_of(conn, request))
 
-    async def ping(self) -> None:
-        """Raises unless the database answers and holds the bot's tables (for ``/healthz``)."""
-        async with self.db.connect() as conn:
-            await conn.execute(sa.select(sa.literal(1)).select_from(stop_requests).limit(1))
+    async def ping(self, now: float) -> None:
+        """Raises ``DatabaseUnavailable`` unless the database takes a write (the one-row
+        ``bot_health`` table) and, for SQLite, its file is still the one the bot opened."""
+        self._file.check()
+        async with self.db.begin() as conn:
+            stmt = bot_health.update().where(H.id == 1).values({H.checked_at: now})
+            await conn.execute(stmt)
 
     async def close(self) -> None:
         await self.engine.dispose()

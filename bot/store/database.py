@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -74,3 +75,25 @@ class Database:
         if self._down_since is not None:
             log.warning("the bot's database is available again")
             self._down_since = None
+
+
+class DatabaseFile:
+    """The SQLite file the bot opened: deleted or replaced under a running bot, its connections
+    still work on the old inode while everything written is lost at the next start."""
+
+    def __init__(self, path: str | None) -> None:
+        self._path = Path(path) if path and path != ":memory:" else None
+        self._inode: int | None = None
+
+    def check(self) -> None:
+        """Raises ``DatabaseUnavailable`` if the file is gone or another file took its place."""
+        if self._path is None:
+            return
+        try:
+            inode = self._path.stat().st_ino
+        except FileNotFoundError:
+            raise DatabaseUnavailable(f"the database file {self._path} is gone") from None
+        if self._inode is None:
+            self._inode = inode
+        elif inode != self._inode:
+            raise DatabaseUnavailable(f"the database file {self._path} was replaced")

@@ -83,3 +83,34 @@ async def test_iam_token_auth_end_to_end(tmp_path) -> None:
         _, request_id = await bot.preview(f"stop {server.id}")
         assert request_id
         assert any(r.path == "/v3/auth/tokens" for r in bot.sim.request_log)
+
+
+async def test_healthz_fails_when_the_database_file_is_gone(tmp_path) -> None:
+    """The SQLite file deleted under the bot: /healthz says so (503) instead of staying 200."""
+    async with running_bot(tmp_path) as bot:
+        assert (await bot.http.get("/healthz")).status_code == 200
+        for suffix in ("", "-wal", "-shm"):
+            (tmp_path / f"bot.db{suffix}").unlink(missing_ok=True)
+        response = await bot.http.get("/healthz")
+        assert response.status_code == 503
+        assert "gone" in response.json()["database"]
+
+
+async def test_healthz_fails_when_the_database_cannot_be_written(tmp_path) -> None:
+    """A database that takes no writes (here: locked by another process) fails /healthz in a
+    few seconds, not after the 10 s busy timeout, and passes again once it takes them."""
+    import sqlite3
+    import time
+
+    async with running_bot(tmp_path) as bot:
+        lock = sqlite3.connect(tmp_path / "bot.db", timeout=1, isolation_level=None)
+        try:
+            lock.execute("BEGIN EXCLUSIVE")
+            started = time.monotonic()
+            response = await bot.http.get("/healthz", timeout=15)
+            assert response.status_code == 503
+            assert time.monotonic() - started < 6
+        finally:
+            lock.rollback()
+            lock.close()
+        assert (await bot.http.get("/healthz")).status_code == 200

@@ -63,4 +63,4 @@ async def test_a_database_made_before_migrations_is_adopted_with_its_rows(bare) 
     assert record is not None
     assert record.request.state is RequestState.CONFIRMED
     assert [t.id for t in record.request.targets] == IDS
-    await store.ping()
+    await store.ping(NOW)
