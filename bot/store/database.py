@@ -24,7 +24,16 @@ class DatabaseUnavailable(Exception):
     """The database cannot be used; the message says why, without the URL's password."""
 
 
+# SQLite says "operational error" for a missing table too: only these primary result codes are
+# the database being unusable (busy, locked, out of memory, read-only, I/O, corrupt, full,
+# cannot open, protocol).
+_SQLITE_OUTAGES = frozenset({5, 6, 7, 8, 10, 11, 13, 14, 15})
+
+
 def _is_outage(exc: BaseException) -> bool:
+    code = getattr(getattr(exc, "orig", None), "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in _SQLITE_OUTAGES
     if isinstance(exc, OperationalError | InterfaceError | PoolTimeout | OSError):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
