@@ -39,23 +39,32 @@ class SimSubJob:
     end: float | None = None
     error_code: str | None = None
     fail_reason: str | None = None
+    error_detail: str | None = None  # entities.errorcode_message: the specific reason
 
     @property
     def done(self) -> bool:
         return self.end is not None
 
     def finish(
-        self, at: float, error_code: str | None = None, fail_reason: str | None = None
+        self,
+        at: float,
+        error_code: str | None = None,
+        fail_reason: str | None = None,
+        error_detail: str | None = None,
     ) -> None:
         self.end = at
         self.status = "FAIL" if error_code else "SUCCESS"
         self.error_code = error_code
         self.fail_reason = fail_reason if error_code else None
+        self.error_detail = error_detail if error_code else None
 
     def to_json(self) -> dict[str, Any]:
+        entities: dict[str, Any] = {"server_id": self.server_id}
+        if self.error_detail is not None:
+            entities["errorcode_message"] = self.error_detail
         return {
             "status": self.status,
-            "entities": {"server_id": self.server_id},
+            "entities": entities,
             "job_id": self.job_id,
             "job_type": SINGLE_TYPE,
             "begin_time": iso_ms(self.begin),

@@ -33,7 +33,8 @@ class SimServer:
     task_state: str | None = None
     stop_seconds: float | None = None  # None: the simulator's default
     fail_code: str | None = None  # a stop of this server fails with this code
-    fail_reason: str | None = None
+    fail_reason: str | None = None  # the sub-job's fail_reason
+    fail_detail: str | None = None  # the sub-job's entities.errorcode_message (the SDK's Entitie)
     tags: tuple[str, ...] = ()
     flavor_id: str = "physical.s4.large"
     enterprise_project_id: str = "0"

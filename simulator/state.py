@@ -114,6 +114,7 @@ class Simulator:
         stop_seconds: float | None = None,
         fail_code: str | None = None,
         fail_reason: str | None = None,
+        fail_detail: str | None = None,
         tags: Iterable[str] = (),
     ) -> SimServer:
         """Add a server (a uuid4 id and a ``bms-…`` name unless given); see ``SimServer``."""
@@ -130,6 +131,7 @@ class Simulator:
             stop_seconds=stop_seconds,
             fail_code=fail_code,
             fail_reason=fail_reason,
+            fail_detail=fail_detail,
             tags=tuple(tags),
         )
         self._servers[server_id] = server
@@ -184,8 +186,11 @@ class Simulator:
     def _finish_stop(self, job: SimJob, sub: SimSubJob, server: SimServer, at: float) -> None:
         server.task_state = None
         if server.fail_code:
-            reason = server.fail_reason or f"Failed to stop the server {server.id}."
-            sub.finish(at, server.fail_code, reason)
+            # Both shapes Huawei uses: the reason in fail_reason, in entities.errorcode_message
+            # (fail_detail, with fail_reason null unless given too), or both.
+            default = None if server.fail_detail else f"Failed to stop the server {server.id}."
+            reason = server.fail_reason or default
+            sub.finish(at, server.fail_code, reason, server.fail_detail)
         else:
             server.status = "SHUTOFF"
             sub.finish(at)

@@ -47,6 +47,7 @@ class SubJob:
     status: str
     error_code: str | None = None
     fail_reason: str | None = None
+    error_detail: str | None = None  # entities.errorcode_message: the specific reason it failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,9 @@ def _parse_sub_job(raw: dict[str, Any]) -> SubJob:
         status=str(raw.get("status") or "UNKNOWN"),
         error_code=_str(raw.get("error_code")),
         fail_reason=_str(raw.get("fail_reason")),
+        error_detail=_str(entities.get("errorcode_message"))
+        if isinstance(entities, dict)
+        else None,
     )
 
 

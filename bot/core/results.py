@@ -10,6 +10,15 @@ from bot.core.models import Outcome, RootState, ServerResult
 _SUB_JOB_OUTCOME = {"SUCCESS": Outcome.STOPPED, "FAIL": Outcome.FAILED}
 
 
+def reason_of(sub: SubJob) -> str | None:
+    """Why a sub-job failed: its ``fail_reason`` and the specific reason Huawei may give in
+    ``entities.errorcode_message``, both when they differ."""
+    said = [r.strip() for r in (sub.fail_reason, sub.error_detail) if r and r.strip()]
+    if len(said) == 2 and said[0] != said[1]:
+        return f"{said[0]} ({said[1]})"
+    return said[0] if said else None
+
+
 def sub_job_result(sub: SubJob, names: Mapping[str, str]) -> ServerResult:
     """What one sub-job says about its server (a sub-job still working is pending)."""
     server_id = sub.server_id or f"(sub-job {sub.job_id or '?'})"
@@ -19,7 +28,7 @@ def sub_job_result(sub: SubJob, names: Mapping[str, str]) -> ServerResult:
         outcome=_SUB_JOB_OUTCOME.get(sub.status, Outcome.PENDING),
         job_id=sub.job_id,
         error_code=sub.error_code,
-        fail_reason=sub.fail_reason,
+        fail_reason=reason_of(sub),
     )
 
 
@@ -37,7 +46,7 @@ def results_from_job(
         sub = said.get(server_id)
         if sub is not None:
             outcome = _SUB_JOB_OUTCOME.get(sub.status, Outcome.PENDING)
-            result = _result(server_id, names, outcome, job_id, sub.error_code, sub.fail_reason)
+            result = _result(server_id, names, outcome, job_id, sub.error_code, reason_of(sub))
         elif not job.is_terminal:
             result = _result(server_id, names, Outcome.PENDING, job_id)
         elif job.status == "FAIL":

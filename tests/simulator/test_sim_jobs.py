@@ -159,3 +159,14 @@ async def test_server_removed_before_the_job_runs_fails_its_sub_job(
     codes = [s["error_code"] for s in job["entities"]["sub_jobs"]]
     assert codes == [None, "BMS.0040"]
     assert job["status"] == "FAIL"
+
+
+def test_a_sub_job_can_carry_its_reason_in_the_entities() -> None:
+    """The simulator writes a failure's specific reason as entities.errorcode_message."""
+    from simulator.jobs import SimSubJob
+
+    sub = SimSubJob(server_id="s1", begin=0.0)
+    sub.finish(1.0, "BMS.0037", None, "rebooting")
+    body = sub.to_json()
+    assert body["entities"] == {"server_id": "s1", "errorcode_message": "rebooting"}
+    assert body["fail_reason"] is None

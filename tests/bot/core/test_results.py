@@ -89,3 +89,14 @@ def test_final_state_from_outcomes() -> None:
     assert final_state([failed], any_uncertain=False) == "failed"
     assert final_state([stopped, failed], any_uncertain=False) == "partial"
     assert final_state([stopped], any_uncertain=True) == "uncertain"
+
+
+def test_the_specific_reason_in_the_entities_is_kept() -> None:
+    """A sub-job's entities.errorcode_message is shown, alone or beside its fail_reason."""
+    only = sub(A, "FAIL", "BMS.0037", None)
+    only["entities"]["errorcode_message"] = "the server is being rebooted"
+    both = sub(B, "FAIL", "BMS.0037", "Failed to stop")
+    both["entities"]["errorcode_message"] = "the server is being rebooted"
+    v = results_from_job([A, B], parse_job(job("FAIL", [only, both])), {}, "j1")
+    assert v[A].fail_reason == "the server is being rebooted"
+    assert v[B].fail_reason == "Failed to stop (the server is being rebooted)"

@@ -121,3 +121,13 @@ async def test_server_deleted_between_preview_and_click(bot: Bot) -> None:
     assert "BMS.0040" in thread
     assert bot.sim.stop_calls == []
     assert servers[0].status == "ACTIVE"
+
+
+async def test_a_failure_reason_given_only_in_the_entities_is_reported(bot: Bot) -> None:
+    """Huawei's specific reason in entities.errorcode_message reaches the thread."""
+    bad = bot.sim.add_server(
+        name="db-2", fail_code="BMS.0037", fail_detail="the server is being rebooted by the host"
+    )
+    request_id, _ = await bot.confirm(f"stop {bad.id}")
+    assert await bot.settled(request_id) is RequestState.FINISHED
+    assert "the server is being rebooted by the host" in report_text(bot)
