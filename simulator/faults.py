@@ -4,7 +4,7 @@ A fault with a ``status`` answers with that error instead of running the request
 for APIGW.* codes, BMS shape otherwise, or as ``flat`` says). A fault without a ``status`` lets the
 request run and take effect, then delays or drops the answer: the case where a client times out on
 a stop that the cloud did accept. ``delay`` holds the answer back that many (real) seconds; ``drop``
-closes the connection without answering.
+closes the connection without answering; ``garble`` answers 200 with a body that is not JSON.
 
 Kinds name the API: "stop" (also "start", "reboot": the batch action endpoint, by the action in the
 body), "list", "server", "job", "iam" (the token endpoint) or "any".
@@ -31,6 +31,7 @@ class Fault:
     delay: float = 0.0
     flat: bool | None = None
     drop: bool = False
+    garble: bool = False
 
     @property
     def runs_request(self) -> bool:
@@ -62,14 +63,15 @@ class Faults:
         delay: float = 0.0,
         flat: bool | None = None,
         drop: bool = False,
+        garble: bool = False,
     ) -> Fault:
         if times < 1:
             raise ValueError("times must be at least 1")
         if (status is None) != (code is None):
             raise ValueError("give both status and code, or neither")
-        if status is None and delay <= 0 and not drop:
-            raise ValueError("a fault needs a status, a delay or drop")
-        fault = Fault(kind, status, code, message, times, retry_after, delay, flat, drop)
+        if status is None and delay <= 0 and not drop and not garble:
+            raise ValueError("a fault needs a status, a delay, drop or garble")
+        fault = Fault(kind, status, code, message, times, retry_after, delay, flat, drop, garble)
         self.pending.append(fault)
         return fault
 

@@ -44,6 +44,8 @@ async def gateway_middleware(request: web.Request, handler: Handler) -> web.Stre
     request.app[SIM_KEY].request_log.append(RequestRecord(request.method, request.path, status))
     if fault is not None:
         await _misdeliver(request, fault)
+        if fault.garble:  # the request took effect; its answer arrives mangled
+            return web.Response(status=200, text="<html>upstream", content_type="application/json")
     return response
 
 

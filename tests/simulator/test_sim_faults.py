@@ -112,3 +112,16 @@ def test_fault_arguments_are_checked(sim: Simulator) -> None:
         sim.faults.add("stop", 503)
     with pytest.raises(ValueError, match="times"):
         sim.faults.add("stop", 503, "BMS.0212", times=0)
+
+
+async def test_garbled_answer_after_the_stop_took_effect(
+    client: httpx.AsyncClient, sim: Simulator
+) -> None:
+    """Answers 200 with a body that is not JSON after accepting the stop."""
+    (server,) = sim.seed(1)
+    sim.faults.add("stop", garble=True)
+    response = await client.post(ACTION, json=stop_body(server.id))
+    assert response.status_code == 200
+    with pytest.raises(ValueError):
+        response.json()
+    assert sim.stop_calls == [[server.id]]
