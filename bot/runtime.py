@@ -36,6 +36,9 @@ from bot.watcher import Watcher
 log = logging.getLogger(__name__)
 
 
+DRAIN_MARGIN_SECONDS = 5.0  # past one HTTP timeout, for a stop call already sent to answer
+
+
 class StartupError(Exception):
     """The bot cannot start; the message says why and what to do."""
 
@@ -75,6 +78,7 @@ def build_deps(settings: Settings, backend: CloudBackend, store: Store) -> Deps:
         job_timeout=settings.bms_job_timeout,
         http_timeout=settings.bms_http_timeout,
         retry_budget=settings.bms_retry_max_seconds,
+        reconcile_window=settings.bms_reconcile_seconds,
     )
     stops = StopService(bms, store, poster, watcher, timing)
     commands = Commands(stops, bms, store.requests, poster, backend.samples)
@@ -163,6 +167,8 @@ class Runtime:
         if self._runner is not None:
             await self._runner.cleanup()
         if self.deps is not None:
+            # Nothing new arrives now; stop calls on their way may finish before the client closes.
+            await self.deps.stops.drain(self.settings.bms_http_timeout + DRAIN_MARGIN_SECONDS)
             await self.deps.watcher.shutdown()
             await self.deps.bms.aclose()
             await self.deps.store.close()

@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     bms_poll_interval: float = Field(5.0, gt=0)
     bms_job_timeout: float = Field(1800.0, gt=0)
     bms_confirm_ttl: float = Field(600.0, gt=0)
+    bms_reconcile_seconds: float = Field(120.0, gt=0)
     bms_http_timeout: float = Field(15.0, gt=0)
     bms_progress_interval: float = Field(6.0, ge=0)
     bms_retry_attempts: int = Field(5, ge=1, le=20)

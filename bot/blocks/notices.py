@@ -196,3 +196,32 @@ def database_unavailable_message(*, before_anything_ran: bool) -> Message:
         "if it lasts, tell your bms-bot admins (`GET /healthz` shows it)."
     )
     return _notice(text)
+
+
+def job_lost_message(job_id: str, answers: int) -> Message:
+    """Huawei answers "not found" for a job it accepted: the servers will tell instead."""
+    text = (
+        f'Huawei Cloud no longer knows job {code(job_id)}: it answered "not found" '
+        f"{plural(answers, 'time')} in a row. I stopped asking about the job and will report each "
+        "server from its own state instead."
+    )
+    return _notice(text)
+
+
+def reconciled_message(count: int, stopped: int) -> Message:
+    """A stop whose answer was lost was accepted after all, as the servers show."""
+    text = (
+        f"✅ Huawei Cloud did take the stop of {plural(count, 'server')} after all (its answer "
+        f"was lost): {stopped:,} stopped. The results below are per server, as usual."
+    )
+    return _notice(text)
+
+
+def not_accepted_message(count: int, waited_seconds: float, requester: str) -> Message:
+    """A stop whose answer was lost was never acted on: say so, and who can send it again."""
+    text = (
+        f"Huawei Cloud did not take the stop of {plural(count, 'server')}: none of them changed "
+        f"in {duration(waited_seconds)}. {_NOTHING_STOPPED} {user_mention(requester)} can submit "
+        "it again from the message I sent them."
+    )
+    return _notice(text)

@@ -101,7 +101,7 @@ def _skipped_blocks(skipped: Sequence[Skipped], budget: int) -> list[Block]:
     return blocks
 
 
-def _buttons(p: Preview) -> Block:
+def _buttons(p: Preview, *, again: bool = False) -> Block:
     count = plural(len(p.targets), "server")
     kind = "a forced (HARD) stop, although you asked for SOFT" if p.soft else "a forced (HARD) stop"
     dialog = confirm_dialog(
@@ -112,7 +112,13 @@ def _buttons(p: Preview) -> Block:
     )
     return actions(
         BlockId.PREVIEW_ACTIONS,
-        button(f"Stop {count}", ActionId.CONFIRM, p.request_id, style="danger", confirm=dialog),
+        button(
+            "Submit again" if again else f"Stop {count}",
+            ActionId.CONFIRM,
+            p.request_id,
+            style="danger",
+            confirm=dialog,
+        ),
         button("Cancel", ActionId.CANCEL, p.request_id),
     )
 
@@ -124,15 +130,19 @@ def _footer(p: Preview) -> Block:
     )
 
 
-def preview_message(p: Preview) -> Message:
+def preview_message(p: Preview, *, again: bool = False) -> Message:
     """What will stop and what is skipped; buttons only when something would stop."""
     if not p.targets:
         return _nothing_to_stop(p)
     head = [
-        header(f"Stop {plural(len(p.targets), 'server')}?"),
+        header(
+            f"Submit the stop of {plural(len(p.targets), 'server')} again?"
+            if again
+            else f"Stop {plural(len(p.targets), 'server')}?"
+        ),
         section(f"{_counts(p)}\n{stop_type_line(p.soft)}\n{reason_line(p.reason)}"),
     ]
-    tail = [_footer(p), _buttons(p)]
+    tail = [_footer(p), _buttons(p, again=again)]
     room = MESSAGE_BUDGET - _RESERVE - blocks_size(head + tail)
     title = f"*{plural(len(p.targets), 'server')} to stop*"
     targets = _listing(title, p.targets, target_row, room * 2 // 3, MAX_TARGET_ROWS)

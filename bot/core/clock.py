@@ -20,14 +20,25 @@ class Timing:
     confirm_ttl: float  # BMS_CONFIRM_TTL: how long a preview can be confirmed
     job_timeout: float  # BMS_JOB_TIMEOUT: how long a submitted request is watched
     stale_claim: float  # longer than any stop POST with its retries can take
+    reconcile_window: float = 120.0  # BMS_RECONCILE_SECONDS: time for a lost stop to show
 
     @classmethod
     def of(
-        cls, *, confirm_ttl: float, job_timeout: float, http_timeout: float, retry_budget: float
+        cls,
+        *,
+        confirm_ttl: float,
+        job_timeout: float,
+        http_timeout: float,
+        retry_budget: float,
+        reconcile_window: float = 120.0,
     ) -> Timing:
         """A stop POST takes at most two HTTP timeouts (connect and read) plus the retry budget."""
         stale = 2 * http_timeout + retry_budget + CLAIM_MARGIN_SECONDS
-        return cls(confirm_ttl=confirm_ttl, job_timeout=job_timeout, stale_claim=stale)
+        return cls(confirm_ttl, job_timeout, stale, reconcile_window)
+
+    def waited_since(self, sent_at: float | None, now: float) -> float:
+        """How long ago a call went out (a call with no time recorded: as long as the window)."""
+        return self.reconcile_window if sent_at is None else now - sent_at
 
     def preview_expiry(self, created_at: float) -> float:
         """When a preview made at ``created_at`` stops accepting its Stop button."""

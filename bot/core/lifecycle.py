@@ -30,14 +30,23 @@ class RequestState(StrEnum):
 
 
 class ChunkState(StrEnum):
-    """One batch-stop call of at most ``MAX_STOP_BATCH`` servers."""
+    """One batch-stop call of at most ``MAX_STOP_BATCH`` servers.
+
+    PENDING ──claim──▶ SUBMITTING ──job id──▶ SUBMITTED ──job ended──▶ ENDED
+       │                  │                     └─job unknown─▶ LOST ──servers settled──▶ ENDED
+       └──▶ REJECTED ◀────┤ (refused: nothing stopped)
+                          └─no answer─▶ UNCERTAIN ──servers changed──▶ ENDED
+                                           ├──nothing changed in time──▶ REJECTED
+                                           └──late answer──▶ SUBMITTED
+    """
 
     PENDING = "pending"  # not sent; safe to send
     SUBMITTING = "submitting"  # claimed by a sender; may or may not have reached Huawei
     SUBMITTED = "submitted"  # Huawei returned a job id; being polled
-    ENDED = "ended"  # the job reached SUCCESS or FAIL
-    REJECTED = "rejected"  # Huawei refused the call: nothing was stopped
-    UNCERTAIN = "uncertain"  # no answer: the stop may or may not have been accepted
+    ENDED = "ended"  # every server's result is known (from the job, or from the servers)
+    REJECTED = "rejected"  # Huawei refused the call, or never acted on it: nothing was stopped
+    UNCERTAIN = "uncertain"  # no answer: being checked against the servers themselves
+    LOST = "lost"  # Huawei no longer knows the job: being checked against the servers
 
 
 TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
@@ -58,14 +67,17 @@ CHUNK_TRANSITIONS: dict[ChunkState, frozenset[ChunkState]] = {
     ChunkState.SUBMITTING: frozenset(
         {ChunkState.SUBMITTED, ChunkState.REJECTED, ChunkState.UNCERTAIN}
     ),
-    ChunkState.SUBMITTED: frozenset({ChunkState.ENDED}),
+    ChunkState.SUBMITTED: frozenset({ChunkState.ENDED, ChunkState.LOST}),
     ChunkState.ENDED: frozenset(),
     ChunkState.REJECTED: frozenset(),
     # A late answer beats a guess: a POST given up on as uncertain may still report its job id.
-    ChunkState.UNCERTAIN: frozenset({ChunkState.SUBMITTED}),
+    ChunkState.UNCERTAIN: frozenset({ChunkState.SUBMITTED, ChunkState.ENDED, ChunkState.REJECTED}),
+    ChunkState.LOST: frozenset({ChunkState.ENDED}),
 }
 
-CHUNK_SETTLED = frozenset({ChunkState.ENDED, ChunkState.REJECTED, ChunkState.UNCERTAIN})
+CHUNK_SETTLED = frozenset({ChunkState.ENDED, ChunkState.REJECTED})
+# Still at work: polled through the job, or checked against the servers.
+CHUNK_WATCHED = frozenset({ChunkState.SUBMITTED, ChunkState.UNCERTAIN, ChunkState.LOST})
 ACTIVE_REQUEST_STATES = frozenset(
     {RequestState.CONFIRMED, RequestState.SUBMITTED, RequestState.REPORTING}
 )

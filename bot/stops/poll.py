@@ -6,12 +6,11 @@ in a row): polling never stops silently. Only what changed is written.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass
 
-from bot.blocks.notices import cloud_error_message
-from bot.bms.errors import CloudError
+from bot.blocks.notices import cloud_error_message, job_lost_message
+from bot.bms.errors import CloudError, CloudNotFound
 from bot.core.lifecycle import ChunkState
 from bot.core.results import results_from_job
 from bot.slack.thread import RequestThread
@@ -23,6 +22,7 @@ from bot.store.requests import RequestStore
 
 log = logging.getLogger(__name__)
 WARN_AFTER_FAILED_POLLS = 3
+LOST_AFTER_NOT_FOUND = 3  # "job not found" answers in a row before the job is given up on
 
 
 @dataclass(frozen=True)
@@ -53,12 +53,7 @@ class Polls:
         try:
             job = await self.cloud.get_job(chunk.job_id)
         except CloudError as err:
-            failures = await self.chunks.record_poll_failure(chunk, str(err), self.clock())
-            log.warning("job poll failed", extra={"job": chunk.job_id, "failures": failures})
-            if failures == WARN_AFTER_FAILED_POLLS:
-                doing = f"checking job `{chunk.job_id}` (I keep trying until the job timeout)"
-                await thread.say(cloud_error_message(err, doing))
-            return dataclasses.replace(chunk, poll_failures=failures)
+            return await self._failed(thread, chunk, err)
         results = results_from_job(chunk.server_ids, job, record.request.names, chunk.job_id)
         now = self.clock()
         if job.is_terminal:
@@ -68,6 +63,29 @@ class Polls:
         if results != chunk.results or job.status != chunk.job_status or chunk.poll_failures:
             return await self.chunks.record_poll(chunk, job.status, results, now)
         return chunk
+
+    async def _failed(
+        self, thread: RequestThread, chunk: ChunkRow, err: CloudError
+    ) -> ChunkRow | None:
+        """Count the failure; after a few "not found" in a row the job is lost, and after a few
+        failures of any kind the thread hears once that the bot keeps trying."""
+        assert chunk.job_id is not None
+        missing = isinstance(err, CloudNotFound)
+        now = self.clock()
+        counted = await self.chunks.record_poll_failure(chunk, str(err), now, job_missing=missing)
+        log.warning(
+            "job poll failed", extra={"job": chunk.job_id, "failures": counted.poll_failures}
+        )
+        if counted.job_missing_polls >= LOST_AFTER_NOT_FOUND:
+            lost = await self.chunks.lost(counted, now)
+            if lost is not None:
+                log.warning("job lost", extra={"job": chunk.job_id})
+                await thread.say(job_lost_message(chunk.job_id, counted.job_missing_polls))
+            return lost
+        if counted.poll_failures == WARN_AFTER_FAILED_POLLS and not missing:
+            doing = f"checking job `{chunk.job_id}` (I keep trying until the job timeout)"
+            await thread.say(cloud_error_message(err, doing))
+        return counted
 
     async def show_progress(self, thread: RequestThread, record: StopRecord) -> None:
         """Edit the root when more servers have settled than it shows (within the edit budget)."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.bms.models import Server
 from bot.core.classify import classify
 from bot.core.clock import Timing
 from bot.core.models import Preview
@@ -14,7 +16,7 @@ from bot.core.parser import StopCommand
 from bot.logs import request_id_var
 from bot.slack.place import Place
 from bot.stops.ports import Clock, StopCloud
-from bot.store import NewRequest
+from bot.store import NewRequest, RequestRow
 from bot.store.requests import RequestStore
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,31 @@ class Previews:
     requests: RequestStore
     timing: Timing
     clock: Clock
+
+    async def again(
+        self, req: RequestRow, server_ids: Sequence[str], found: Mapping[str, Server]
+    ) -> Preview:
+        """A new request for a stop Huawei never acted on, as the requester asked for it, in the
+        same thread: its button ("Submit again") goes through the same checks as any confirm."""
+        targets, skipped = classify(server_ids, found)
+        now = self.clock()
+        preview = Preview(
+            request_id=new_request_id(),
+            user_id=req.user_id,
+            targets=targets,
+            skipped=skipped,
+            soft=req.soft,
+            reason=req.reason,
+            expires_at=datetime.fromtimestamp(self.timing.preview_expiry(now), UTC),
+        )
+        if targets:
+            await self.requests.add(
+                NewRequest(
+                    preview, req.team_id, req.channel_id, req.origin, req.thread_ts, None, now
+                )
+            )
+        log.info("resubmission offered", extra={"request": req.id, "again": preview.request_id})
+        return preview
 
     async def prepare(self, command: StopCommand, place: Place) -> Preview:
         """Classify every id (``CloudError`` if the lookup fails); store the request if anything

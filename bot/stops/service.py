@@ -33,6 +33,7 @@ from bot.stops.poll import Polls
 from bot.stops.ports import Clock, Schedule, StopCloud
 from bot.stops.preview import Previews
 from bot.stops.reach import thread_of
+from bot.stops.reconcile import Reconciliations
 from bot.stops.recovery import Recoveries
 from bot.stops.report import Reports
 from bot.stops.root import Roots
@@ -58,6 +59,7 @@ class StopService:
         self.schedule = schedule
         self.timing = timing
         self.now = now
+        self._sending: set[asyncio.Task[object]] = set()  # clicks and resumes between CAS and POST
         requests, chunks = store.requests, store.chunks
         settlements = Settlements(chunks, now)
         self.previews = Previews(cloud, requests, timing, now)
@@ -65,6 +67,7 @@ class StopService:
         self.roots = Roots(requests, poster, now)
         self.submissions = Submissions(cloud, requests, chunks, settlements, schedule, now)
         self.polls = Polls(cloud, requests, chunks, now)
+        self.reconciliations = Reconciliations(cloud, chunks, self.previews, poster, timing, now)
         self.reports = Reports(requests, poster, schedule, timing, now)
         self.recoveries = Recoveries(settlements, timing, now)
 
@@ -100,8 +103,29 @@ class StopService:
         if settled is not None:
             await self._launch(settled, None)
 
+    async def drain(self, within: float) -> bool:
+        """Let stop calls already on their way finish (at most ``within`` seconds), so a
+        SIGTERM does not leave them uncertain; True if none was left running."""
+        running = {t for t in self._sending if not t.done()}
+        if running:
+            log.info("letting stop calls in flight finish", extra={"calls": len(running)})
+            _, left = await asyncio.wait(running, timeout=within)
+            return not left
+        return True
+
     async def _launch(self, record: StopRecord, place: Place | None) -> None:
-        """Root first, then the calls, then polling; idempotent, so recovery can call it again."""
+        """Root first, then the calls, then polling; idempotent, so recovery can call it again.
+        Tracked while it runs, so shutdown can let its stop calls finish."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._sending.add(task)
+        try:
+            await self._open_and_send(record, place)
+        finally:
+            if task is not None:
+                self._sending.discard(task)
+
+    async def _open_and_send(self, record: StopRecord, place: Place | None) -> None:
         opened = await self.roots.open(record, place)
         if opened is None:
             return
@@ -139,7 +163,8 @@ class StopService:
         thread = thread_of(record, self.poster)
         if state is RequestState.SUBMITTED:
             polled = await self.polls.poll(thread, record)
-            reporting = await self._reporting(thread, polled) if polled else None
+            checked = await self.reconciliations.check(thread, polled) if polled else None
+            reporting = await self._reporting(thread, checked) if checked else None
             if reporting is None:
                 return
             record = reporting

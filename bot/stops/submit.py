@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.blocks.progress import jobs_submitted_message
 from bot.bms.errors import CloudError, CloudUnavailable
-from bot.core.lifecycle import ChunkState, RequestState
+from bot.core.lifecycle import CHUNK_WATCHED, ChunkState, RequestState
 from bot.slack.thread import RequestThread
 from bot.stops.ports import Clock, Schedule, StopCloud
 from bot.stops.reach import show_state
@@ -73,7 +73,7 @@ class Submissions:
             return
         # Polling starts first, so no slow Slack call below can delay it. Nothing running (every
         # call refused or uncertain): report at once instead of after a poll interval.
-        running = bool(record.in_state(ChunkState.SUBMITTED))
+        running = any(c.state in CHUNK_WATCHED for c in record.chunks)
         self.schedule.watch(record.id, first_in=None if running else 0)
         sent = [c for c in record.chunks if c.job_id]
         if sent:

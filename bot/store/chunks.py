@@ -29,14 +29,17 @@ class ChunkStore:
 
     async def claim(self, chunk: ChunkRow, now: float) -> ChunkRow | None:
         """PENDING → SUBMITTING: this sender may now POST it; None if another sender has it."""
-        return await self._move(chunk, ChunkState.SUBMITTING, now, {})
+        claimed = await self._move(chunk, ChunkState.SUBMITTING, now, {C.submitted_at: now})
+        return dataclasses.replace(claimed, sent_at=now) if claimed else None
 
     async def accepted(self, chunk: ChunkRow, job_id: str, now: float) -> ChunkRow | None:
         """Huawei answered with a job id: the chunk is SUBMITTED and will be polled."""
-        changed = await self._move(
-            chunk, ChunkState.SUBMITTED, now, {C.job_id: job_id, C.submitted_at: now}
-        )
+        changed = await self._move(chunk, ChunkState.SUBMITTED, now, {C.job_id: job_id})
         return dataclasses.replace(changed, job_id=job_id) if changed else None
+
+    async def lost(self, chunk: ChunkRow, now: float) -> ChunkRow | None:
+        """Huawei no longer knows the job: its servers will be checked instead."""
+        return await self._move(chunk, ChunkState.LOST, now, {})
 
     async def settle(
         self,
@@ -58,7 +61,10 @@ class ChunkStore:
         if changed is None:
             return None
         return dataclasses.replace(
-            changed, results=dict(results), error_code=error_code, error_message=error_message
+            changed,
+            results=_as_stored(results, chunk.job_id),
+            error_code=error_code,
+            error_message=error_message,
         )
 
     async def ended(
@@ -69,7 +75,9 @@ class ChunkStore:
         changed = await self._move(chunk, ChunkState.ENDED, now, values)
         if changed is None:
             return None
-        return dataclasses.replace(changed, job_status=job_status, results=dict(results))
+        return dataclasses.replace(
+            changed, job_status=job_status, results=_as_stored(results, chunk.job_id)
+        )
 
     async def record_poll(
         self, chunk: ChunkRow, job_status: str, results: Mapping[str, ServerResult], now: float
@@ -80,6 +88,7 @@ class ChunkStore:
             C.verdicts: encode_results(results),
             C.polled_at: now,
             C.poll_failures: 0,
+            C.job_missing_polls: 0,
             C.updated_at: now,
         }
         stmt = (
@@ -90,20 +99,32 @@ class ChunkStore:
         async with self._db.begin() as conn:
             await conn.execute(stmt)
         return dataclasses.replace(
-            chunk, job_status=job_status, results=dict(results), poll_failures=0, updated_at=now
+            chunk,
+            job_status=job_status,
+            results=_as_stored(results, chunk.job_id),
+            poll_failures=0,
+            job_missing_polls=0,
+            updated_at=now,
         )
 
-    async def record_poll_failure(self, chunk: ChunkRow, message: str, now: float) -> int:
-        """Count a failed poll; returns how many failed in a row."""
+    async def record_poll_failure(
+        self, chunk: ChunkRow, message: str, now: float, *, job_missing: bool = False
+    ) -> ChunkRow:
+        """Count a failed poll, and a "job not found" in a row (``job_missing``; any other
+        failure ends the row); the chunk with both counts as stored."""
+        missing = C.job_missing_polls + 1 if job_missing else 0
         stmt = (
             stop_chunks.update()
             .where(C.id == chunk.id)
             .values({C.poll_failures: C.poll_failures + 1, C.error_message: message})
-            .values({C.updated_at: now})
-            .returning(C.poll_failures)
+            .values({C.job_missing_polls: missing, C.updated_at: now})
+            .returning(C.poll_failures, C.job_missing_polls)
         )
         async with self._db.begin() as conn:
-            return int((await conn.execute(stmt)).scalar_one())
+            failures, in_a_row = (await conn.execute(stmt)).one()
+        return dataclasses.replace(
+            chunk, poll_failures=int(failures), job_missing_polls=int(in_a_row), updated_at=now
+        )
 
     async def _move(
         self, chunk: ChunkRow, to: ChunkState, now: float, values: Values
@@ -118,3 +139,8 @@ class ChunkStore:
             if (await conn.execute(stmt)).rowcount != 1:
                 return None
         return dataclasses.replace(chunk, state=to, updated_at=now)
+
+
+def _as_stored(results: Mapping[str, ServerResult], job_id: str | None) -> dict[str, ServerResult]:
+    """The results as a later read gives them back: filed under the chunk's job."""
+    return {sid: dataclasses.replace(r, job_id=job_id) for sid, r in results.items()}

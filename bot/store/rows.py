@@ -85,6 +85,8 @@ class ChunkRow:
     error_message: str | None
     poll_failures: int
     updated_at: float
+    sent_at: float | None = None  # when the call went out (the claim)
+    job_missing_polls: int = 0  # "job not found" answers in a row
 
     @staticmethod
     def from_mapping(m: Mapping[Any, Any], names: Mapping[str, str]) -> ChunkRow:
@@ -101,6 +103,8 @@ class ChunkRow:
             error_message=m["error_message"],
             poll_failures=m["poll_failures"],
             updated_at=m["updated_at"],
+            sent_at=m["submitted_at"],
+            job_missing_polls=m["job_missing_polls"],
         )
 
 

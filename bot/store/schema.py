@@ -52,9 +52,10 @@ stop_chunks = sa.Table(
     sa.Column("verdicts", sa.JSON),
     sa.Column("error_code", sa.String(64)),
     sa.Column("error_message", sa.Text),
-    sa.Column("submitted_at", sa.Float),
+    sa.Column("submitted_at", sa.Float),  # when the call went out (its claim)
     sa.Column("polled_at", sa.Float),
     sa.Column("poll_failures", sa.Integer, nullable=False, default=0),
+    sa.Column("job_missing_polls", sa.Integer, nullable=False, default=0, server_default="0"),
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.UniqueConstraint("request_id", "chunk_no"),
 )

@@ -268,3 +268,52 @@ async def test_stop_waits_for_a_poll_tick_in_flight(tmp_path: Path) -> None:
         await runtime.stop()
         await running.close()
         await slack.close()
+
+
+def chunk_rows(db: Path) -> list[tuple[str, str | None]]:
+    """(state, job id) of every stored chunk, read straight from the SQLite file."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return conn.execute("SELECT state, job_id FROM stop_chunks ORDER BY id").fetchall()
+
+
+async def test_sigterm_lets_a_stop_in_flight_finish(world: World) -> None:
+    """SIGTERM while the stop's answer is on its way: the bot waits for it, so the call is
+    recorded with its job, not left uncertain; the next start simply reports."""
+    servers = world.sim.seed(2)
+    world.sim.faults.add("stop", delay=1.5)  # the answer comes, but slowly
+    first = await world.start_bot("first")
+    request_id = await world.preview(first, f"stop {servers[0].id} {servers[1].id}")
+    await world.confirm(first, request_id)
+    await world.wait_for(lambda: world.sim.stop_calls)
+    first.process.terminate()
+    await world.wait_for(lambda: first.process.poll() is not None, timeout=15)
+    [(state, job_id)] = chunk_rows(world.tmp_path / "bot.db")
+    assert (state, job_id) == ("submitted", next(iter(world.sim.jobs))), first.tail()
+
+    second = await world.start_bot("second")
+    await world.wait_for(world.result_parts)
+    await world.wait_idle(second)
+    assert UNCERTAIN not in world.channel_text()
+    assert world.sim.stop_calls == [[s.id for s in servers]]
+    assert_each_part_once(world.result_parts(), world.logs())
+
+
+async def test_kill_while_the_stop_is_in_flight_is_settled_from_the_servers(world: World) -> None:
+    """Killed while the answer is held back, the restarted bot finds the servers stopped: the
+    thread says the stop was accepted after all and reports each server stopped, once."""
+    servers = world.sim.seed(2)
+    world.sim.faults.add("stop", delay=30)
+    first = await world.start_bot("first")
+    request_id = await world.preview(first, f"stop {servers[0].id} {servers[1].id}")
+    await world.confirm(first, request_id)
+    await world.wait_for(lambda: world.sim.stop_calls)
+    first.kill()
+
+    second = await world.start_bot("second")
+    await world.wait_for(lambda: "after all" in world.channel_text(), timeout=15)
+    await world.wait_for(world.result_parts)
+    await world.wait_idle(second)
+    assert world.sim.stop_calls == [[s.id for s in servers]]
+    assert_each_part_once(world.result_parts(), world.logs())
+    [root] = world.roots()
+    assert "Done" in readable(root.text, root.blocks), world.logs()

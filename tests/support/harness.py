@@ -56,6 +56,7 @@ def make_settings(slack_api_url: str, bms_url: str, db_url: str, **overrides: An
         "bms_retry_base_delay": 0.01,
         "bms_retry_max_seconds": 3,
         "bms_http_timeout": 2,
+        "bms_reconcile_seconds": 1,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import ALICE, BOB, World
 
-from bot.bms.errors import CloudRejected, CloudUnavailable
+from bot.bms.errors import CloudNotFound, CloudRejected, CloudUnavailable
 from bot.core.lifecycle import ChunkState, RequestState
 from bot.core.parser import StopCommand
 from bot.slack.poster import NotInChannel, SlackFailure
@@ -167,7 +167,63 @@ async def test_unanswered_stop_is_uncertain_never_resent(world: World) -> None:
     await world.service.tick(request_id)
     assert len(world.cloud.stop_calls) == 1
     assert "may or may not have been accepted" in world.poster.texts("post")
-    assert "may or may not" in world.poster.calls("update")[-1].text
+
+
+async def test_a_lost_answer_is_judged_from_the_servers_accepted(world: World) -> None:
+    """The servers went SHUTOFF although the answer was lost: accepted after all, said so, and
+    each server reported stopped."""
+    request_id = await world.preview(2)
+    world.cloud.stop_error = CloudUnavailable("read timeout", maybe_sent=True)
+    world.cloud.lose_answer = True
+    await world.service.confirm(request_id, ALICE)
+    await world.service.tick(request_id)
+    await world.service.tick(request_id)
+    assert await world.state(request_id) is RequestState.FINISHED
+    assert len(world.cloud.stop_calls) == 1
+    assert "did take the stop of 2 servers after all" in world.poster.texts("post")
+    assert "Done: all 2 servers stopped" in world.poster.calls("update")[-1].text
+
+
+async def test_a_lost_answer_of_a_stop_never_acted_on_offers_submit_again(world: World) -> None:
+    """Nothing changed within the wait: nothing was stopped, the thread says so, and the
+    requester gets a single-use Submit again that goes through the usual confirm."""
+    request_id = await world.preview(2)
+    world.cloud.stop_error = CloudUnavailable("read timeout", maybe_sent=True)
+    await world.service.confirm(request_id, ALICE)
+    await world.service.tick(request_id)
+    assert await world.state(request_id) is RequestState.SUBMITTED  # still waiting
+    world.clock.advance(world.service.timing.reconcile_window + 1)
+    await world.service.tick(request_id)
+    record = await world.store.load(request_id)
+    assert record is not None
+    assert [c.state for c in record.chunks] == [ChunkState.REJECTED]
+    assert "did not take the stop of 2 servers" in world.poster.texts("post")
+    offer = world.poster.calls("respond")[-1]
+    assert "Submit again" in offer.text
+    [again] = await world.store.requests.in_states([RequestState.PREVIEWED])
+    world.cloud.stop_error = None
+    await world.service.confirm(again.id, ALICE)
+    await world.service.confirm(again.id, ALICE)
+    assert len(world.cloud.stop_calls) == 2
+    assert await world.state(again.id) is RequestState.SUBMITTED
+
+
+async def test_a_job_huawei_forgot_is_reported_from_the_servers(world: World) -> None:
+    """Three "not found" answers in a row: the thread hears it, polling the job stops, and each
+    server is reported from its own state."""
+    request_id = await world.preview(2)
+    await world.service.confirm(request_id, ALICE)
+    world.cloud.job_errors = [CloudNotFound("no such job", http_status=404)] * 3
+    for _ in range(3):
+        await world.service.tick(request_id)
+    record = await world.store.load(request_id)
+    assert record is not None
+    assert [c.state for c in record.chunks] == [ChunkState.LOST]
+    assert "no longer knows job" in world.poster.texts("post")
+    world.cloud.power_off(record.chunks[0].server_ids)
+    await world.service.tick(request_id)
+    assert await world.state(request_id) is RequestState.FINISHED
+    assert "Done: all 2 servers stopped" in world.poster.calls("update")[-1].text
 
 
 async def test_resume_at_start_never_resends_a_claimed_call(world: World) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from bot.core.lifecycle import RequestState
 from bot.ids import ActionId, MetadataEvent
-from tests.support.harness import Bot, new_simulator, running_bot, texts
+from tests.support.harness import Bot, button_value, new_simulator, running_bot, texts
 
 
 @pytest.fixture
@@ -131,3 +131,47 @@ async def test_a_failure_reason_given_only_in_the_entities_is_reported(bot: Bot)
     request_id, _ = await bot.confirm(f"stop {bad.id}")
     assert await bot.settled(request_id) is RequestState.FINISHED
     assert "the server is being rebooted by the host" in report_text(bot)
+
+
+@pytest.mark.parametrize("fault", ["read_timeout", "garbled"])
+async def test_a_lost_answer_is_settled_from_the_servers(tmp_path, fault: str) -> None:
+    """The stop took effect but its answer was lost (a read timeout, invalid JSON on a 200): the
+    thread says it was accepted after all, and the report says the server stopped."""
+    async with running_bot(tmp_path, bms_http_timeout=0.3) as bot:
+        server = bot.sim.seed(1)[0]
+        if fault == "read_timeout":
+            bot.sim.faults.add("stop", delay=3)
+        else:
+            bot.sim.faults.add("stop", garble=True)
+        request_id, _ = await bot.confirm(f"stop {server.id}")
+        assert await bot.settled(request_id) is RequestState.FINISHED
+        assert bot.sim.stop_calls == [[server.id]]
+        thread = report_text(bot)
+        assert "did take the stop of 1 server after all" in thread
+        assert "stopped *1*" in thread
+        root = bot.root_messages()[0]
+        assert "Done" in root.text
+
+
+async def test_a_stop_that_never_arrived_is_offered_again(tmp_path) -> None:
+    """A 500 before the stop ran, nothing changed: nothing was stopped, the requester gets a
+    Submit again button, and clicking it stops the server once."""
+    async with running_bot(tmp_path) as bot:
+        server = bot.sim.seed(1)[0]
+        bot.sim.faults.add("stop", 500, "BMS.9999", "Internal error")
+        _, command_url = await bot.command(f"stop {server.id}")
+        preview = await bot.wait_response(command_url)
+        request_id = button_value(preview.blocks or [])
+        assert request_id
+        await bot.click(ActionId.CONFIRM, request_id)
+        assert await bot.settled(request_id) is RequestState.FINISHED
+        assert "did not take the stop of 1 server" in report_text(bot)
+        offer = await bot.wait_response(command_url, count=2)
+        assert "Submit again" in texts(offer.blocks)
+        again = button_value(offer.blocks or [])
+        assert again
+        assert again != request_id
+        await bot.click(ActionId.CONFIRM, again)
+        assert await bot.settled(again) is RequestState.FINISHED
+        assert bot.sim.stop_calls == [[server.id]]
+        assert server.status == "SHUTOFF"

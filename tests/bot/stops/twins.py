@@ -29,6 +29,7 @@ class TwinCloud:
     jobs: dict[str, Job] = field(default_factory=dict)
     stop_calls: list[list[str]] = field(default_factory=list)
     stop_error: CloudError | None = None
+    lose_answer: bool = False  # the stop takes effect, then its answer is lost (stop_error)
     job_errors: list[CloudError] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -45,12 +46,20 @@ class TwinCloud:
 
     async def stop_servers(self, ids: Sequence[str], *, soft: bool = False) -> str:
         self.stop_calls.append(list(ids))
+        if self.lose_answer:
+            self.power_off(ids)
         if self.stop_error is not None:
             raise self.stop_error
         job_id = f"job-{next(self._ids)}"
         subs = tuple(SubJob(f"{job_id}-{i}", i, "RUNNING") for i in ids)
         self.jobs[job_id] = Job(job_id, "RUNNING", sub_jobs=subs)
         return job_id
+
+    def power_off(self, ids: Sequence[str]) -> None:
+        """The servers are SHUTOFF now, whoever did it."""
+        for server_id in ids:
+            server = self.servers[server_id]
+            self.servers[server_id] = Server(server.id, server.name, "SHUTOFF")
 
     def finish(self, job_id: str, failed: Sequence[str] = ()) -> None:
         """End the job: every server stopped, but ``failed`` (BMS.0037, rebooting)."""

@@ -76,8 +76,8 @@ async def test_no_move_from_a_settled_chunk(store: Store) -> None:
 async def test_poll_failures_count_up(store: Store) -> None:
     """Failed polls are counted in a row, and a good poll resets the count."""
     chunk = await confirmed_chunk(store)
-    assert await store.chunks.record_poll_failure(chunk, "boom", NOW) == 1
-    assert await store.chunks.record_poll_failure(chunk, "boom", NOW) == 2
+    assert (await store.chunks.record_poll_failure(chunk, "boom", NOW)).poll_failures == 1
+    assert (await store.chunks.record_poll_failure(chunk, "boom", NOW)).poll_failures == 2
     claimed = await store.chunks.claim(chunk, NOW)
     assert claimed is not None
     accepted = await store.chunks.accepted(claimed, "job1", NOW)
@@ -85,3 +85,23 @@ async def test_poll_failures_count_up(store: Store) -> None:
     polled = await store.chunks.record_poll(accepted, "RUNNING", {}, NOW)
     assert polled.poll_failures == 0
     assert (await stored(store)).poll_failures == 0
+
+
+async def test_job_not_found_answers_are_counted_in_a_row(store: Store) -> None:
+    """ "Job not found" answers count up in a row; any other failure ends the row."""
+    chunk = await confirmed_chunk(store)
+    first = await store.chunks.record_poll_failure(chunk, "404", NOW, job_missing=True)
+    second = await store.chunks.record_poll_failure(chunk, "404", NOW, job_missing=True)
+    assert (first.job_missing_polls, second.job_missing_polls) == (1, 2)
+    other = await store.chunks.record_poll_failure(chunk, "500", NOW)
+    assert (other.job_missing_polls, other.poll_failures) == (0, 3)
+    assert (await stored(store)).job_missing_polls == 0
+
+
+async def test_a_claim_records_when_the_call_went_out(store: Store) -> None:
+    """The claim's time is kept: reconciling a lost answer waits from it."""
+    chunk = await confirmed_chunk(store)
+    claimed = await store.chunks.claim(chunk, NOW + 7)
+    assert claimed is not None
+    assert claimed.sent_at == NOW + 7
+    assert (await stored(store)).sent_at == NOW + 7
