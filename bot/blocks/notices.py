@@ -6,7 +6,7 @@ thing an on-call engineer needs to know.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.blocks.message import Message, build, context, fit_lines, section
 from bot.blocks.problems import problem_lines
@@ -225,3 +225,24 @@ def not_accepted_message(count: int, waited_seconds: float, requester: str) -> M
         "it again from the message I sent them."
     )
     return _notice(text)
+
+
+def taken_message(taken: Mapping[str, str], names: Mapping[str, str], *, left: int) -> Message:
+    """At confirm, servers another request is already stopping were left out (``left`` others
+    go ahead; none: nothing new was sent)."""
+    requests = sorted(set(taken.values()))
+    by = ", ".join(code(r) for r in requests[:3]) + (" and others" if len(requests) > 3 else "")
+    rows = [f"• {inline(names.get(i), 60)} {code(i)}" for i in list(taken)[:10]]
+    more = [f"…and {len(taken) - 10:,} more"] if len(taken) > 10 else []
+    if left:
+        head = (
+            f"Left out {plural(len(taken), 'server')} that request {by} is already stopping; "
+            f"the other {plural(left, 'server')} are being stopped now."
+        )
+    else:
+        head = (
+            f"Nothing new to stop: request {by} is already stopping "
+            f"{'this server' if len(taken) == 1 else 'these servers'}. Follow its thread. "
+            "Nothing was sent again."
+        )
+    return _notice("\n".join([head, *rows, *more]))

@@ -37,6 +37,7 @@ SKIP_TITLES = {
     SkipReason.UNKNOWN: "not found in this project",
     SkipReason.STOPPED: "already stopped",
     SkipReason.STOPPING: "already stopping",
+    SkipReason.TAKEN: "already being stopped by another request",
 }
 
 

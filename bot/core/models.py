@@ -12,6 +12,7 @@ class SkipReason(StrEnum):
     UNKNOWN = "unknown"  # no such server in this project
     STOPPED = "stopped"  # already SHUTOFF
     STOPPING = "stopping"  # task_state powering-off
+    TAKEN = "taken"  # another active request of this bot is stopping it (``by_request``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,7 @@ class Skipped:
     reason: SkipReason
     name: str | None = None
     status: str | None = None
+    by_request: str | None = None  # TAKEN: the request that is stopping it
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from bot.blocks.notices import (
     cancelled_message,
     expired_message,
     not_yours_message,
+    taken_message,
 )
 from bot.core.clicks import Refusal, refusal
 from bot.core.clock import Timing
@@ -21,7 +22,7 @@ from bot.slack.place import Place
 from bot.slack.poster import Poster
 from bot.stops.ports import Clock
 from bot.store import RequestRow, StopRecord
-from bot.store.requests import RequestStore
+from bot.store.requests import AllTaken, RequestStore
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,12 @@ class Clicks:
             return None
         assert req is not None  # a missing request is always refused
         ids = chunks([t.id for t in req.targets])
-        record = await self.requests.confirm(request_id, place.user_id, now, ids)
+        try:
+            record = await self.requests.confirm(request_id, place.user_id, now, ids)
+        except AllTaken as all_taken:
+            notice = taken_message(all_taken.taken, req.names, left=0)
+            await self.poster.tell(place, notice, replace=False)
+            return None
         if record is None:
             # Lost a race with a concurrent click (or the clock ran out meanwhile): say so.
             fresh = await self.requests.get(request_id)
@@ -51,6 +57,10 @@ class Clicks:
                 await self.poster.tell(place, already_handled_message("previewed"), replace=False)
             return None
         log.info("request confirmed", extra={"request": request_id, "user": place.user_id})
+        taken = {s.id: s.by_request for s in record.request.skipped if s.by_request}
+        if taken:
+            left = len(record.request.targets)
+            await self.poster.tell(place, taken_message(taken, req.names, left=left), replace=False)
         return record
 
     async def cancel(self, request_id: str, place: Place) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.lifecycle import ACTIVE_REQUEST_STATES, ChunkState, RequestState, sources_of
+from bot.core.models import Skipped, SkipReason
 from bot.store.codec import encode_skipped, encode_targets
 from bot.store.database import Database
 from bot.store.rows import ChunkRow, NewRequest, RequestRow, StopRecord
@@ -18,6 +20,7 @@ R = stop_requests.c
 C = stop_chunks.c
 # The moment a move happened, kept on the row for the clock rules (bot/core/clock.py).
 Values = dict[sa.Column[Any], Any]
+PG_CONFIRM_LOCK = 7317002
 _STAMPED = {RequestState.SUBMITTED: R.submitted_at, RequestState.REPORTING: R.finished_at}
 
 
@@ -76,7 +79,13 @@ class RequestStore:
     ) -> StopRecord | None:
         """The single winning click: PREVIEWED → CONFIRMED by its requester before expiry, with its
         chunks created in the same transaction. Every other click, concurrent or replayed, loses
-        (None). The guard ``expires_at > now`` is ``bot.core.clock.preview_expired`` in SQL."""
+        (None). The guard ``expires_at > now`` is ``bot.core.clock.preview_expired`` in SQL.
+
+        Servers another active request is stopping are left out (skipped as TAKEN, with that
+        request's id); if that leaves nothing, nothing changes and ``AllTaken`` says by whom.
+        Confirmations are serialised (SQLite's one writer, PostgreSQL's advisory lock), so two
+        requests can never both send a stop to the same server.
+        """
         stmt = (
             stop_requests.update()
             .where(
@@ -89,14 +98,24 @@ class RequestStore:
             .values({R.confirmed_at: now, R.updated_at: now})
         )
         async with self._db.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                await conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({PG_CONFIRM_LOCK})"))
             if (await conn.execute(stmt)).rowcount != 1:
                 return None
-            await conn.execute(sa.delete(stop_chunks).where(C.request_id == request_id))
-            rows = [_new_chunk(request_id, i, ids, now) for i, ids in enumerate(chunk_ids)]
-            if rows:
-                await conn.execute(stop_chunks.insert(), rows)
             request = await get_request(conn, request_id)
             assert request is not None  # updated a moment ago, in this transaction
+            taken = await _taken(conn, request_id, [i for ids in chunk_ids for i in ids])
+            if len(taken) == len(request.targets):
+                raise AllTaken(taken)  # rolls the confirmation back
+            if taken:
+                request = await _leave_out(conn, request, taken)
+            await conn.execute(sa.delete(stop_chunks).where(C.request_id == request_id))
+            groups = [[i for i in ids if i not in taken] for ids in chunk_ids]
+            rows = [
+                _new_chunk(request_id, n, ids, now) for n, ids in enumerate(g for g in groups if g)
+            ]
+            if rows:
+                await conn.execute(stop_chunks.insert(), rows)
             return StopRecord(request, await chunks_of(conn, request))
 
     async def cancel(self, request_id: str, user_id: str, now: float) -> bool:
@@ -145,6 +164,56 @@ class RequestStore:
         stmt = stop_requests.update().where(where).values(values)
         async with self._db.begin() as conn:
             return (await conn.execute(stmt)).rowcount == 1
+
+
+class AllTaken(Exception):
+    """Every server of a confirmation is being stopped by another request: nothing changed."""
+
+    def __init__(self, taken: dict[str, str]) -> None:
+        super().__init__(f"{len(taken)} servers are taken by other requests")
+        self.taken = taken  # server id → the request stopping it
+
+
+# Chunks still at work: their servers are being stopped (or may be).
+_BUSY_CHUNKS = [
+    s.value
+    for s in (
+        ChunkState.PENDING,
+        ChunkState.SUBMITTING,
+        ChunkState.SUBMITTED,
+        ChunkState.UNCERTAIN,
+        ChunkState.LOST,
+    )
+]
+_ACTIVE = [s.value for s in ACTIVE_REQUEST_STATES]
+
+
+async def _taken(conn: AsyncConnection, request_id: str, wanted: Sequence[str]) -> dict[str, str]:
+    """Which of ``wanted`` another active request is already stopping, and which request."""
+    query = (
+        sa.select(C.server_ids, C.request_id)
+        .select_from(stop_chunks.join(stop_requests, C.request_id == R.id))
+        .where(R.state.in_(_ACTIVE), C.state.in_(_BUSY_CHUNKS), C.request_id != request_id)
+    )
+    want = set(wanted)
+    taken: dict[str, str] = {}
+    for server_ids, other in (await conn.execute(query)).all():
+        taken |= {sid: other for sid in server_ids if sid in want}
+    return taken
+
+
+async def _leave_out(conn: AsyncConnection, req: RequestRow, taken: dict[str, str]) -> RequestRow:
+    """The request without the taken servers, which join its skipped list as TAKEN."""
+    targets = tuple(t for t in req.targets if t.id not in taken)
+    left_out = tuple(
+        Skipped(t.id, SkipReason.TAKEN, t.name, t.status, taken[t.id])
+        for t in req.targets
+        if t.id in taken
+    )
+    skipped = req.skipped + left_out
+    values = {R.targets: encode_targets(targets), R.skipped: encode_skipped(skipped)}
+    await conn.execute(stop_requests.update().where(R.id == req.id).values(values))
+    return dataclasses.replace(req, targets=targets, skipped=skipped)
 
 
 def _from_sources(to: RequestState) -> sa.ColumnElement[bool]:

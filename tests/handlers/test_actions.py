@@ -155,3 +155,24 @@ async def test_a_forged_response_url_is_never_used(bot: Bot) -> None:
     assert all(
         "expired" in texts(c.args.get("blocks")) for c in bot.slack.calls_to("chat.postEphemeral")
     )
+
+
+async def test_two_previews_of_the_same_servers_stop_them_once(bot: Bot) -> None:
+    """Two previews made before either is confirmed, both confirmed: each server is stopped
+    once; the second click hears which request has them, and its other server still stops."""
+    servers = bot.sim.seed(3)
+    _, first_id = await bot.preview(f"stop {servers[0].id} {servers[1].id}")
+    _, second_id = await bot.preview(" ".join(["stop", *(s.id for s in servers)]))
+    assert first_id
+    assert second_id
+    await bot.click(ActionId.CONFIRM, first_id)
+    _, url = await bot.click(ActionId.CONFIRM, second_id)
+    await bot.slack.wait_for(
+        lambda: any("already stopping" in texts(r.blocks) for r in bot.responses(url))
+    )
+    told = next(r for r in bot.responses(url) if "already stopping" in texts(r.blocks))
+    assert first_id in texts(told.blocks)
+    assert await bot.settled(second_id) is RequestState.FINISHED
+    assert await bot.settled(first_id) is RequestState.FINISHED
+    stopped = [sid for call in bot.sim.stop_calls for sid in call]
+    assert sorted(stopped) == sorted(s.id for s in servers)

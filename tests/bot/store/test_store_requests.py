@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from store_factories import IDS, NOW, new_request
 
-from bot.core.lifecycle import RequestState
+from bot.core.lifecycle import ChunkState, RequestState
 from bot.core.models import SkipReason
 from bot.store import Store
+from bot.store.requests import AllTaken
 
 
 async def test_round_trip(store: Store) -> None:
@@ -114,3 +116,59 @@ async def test_load_of_an_unknown_request_is_none(store: Store) -> None:
     """Loading a request that was never stored gives None, not an error."""
     assert await store.load("req_missing") is None
     assert await store.requests.names_for_job("no-such-job") == {}
+
+
+async def test_servers_another_request_is_stopping_are_left_out(store: Store) -> None:
+    """A second request over the same servers confirms only those nobody is stopping yet; the
+    others are skipped as taken, naming the request that has them."""
+    await store.requests.add(new_request("req_a"))
+    assert await store.requests.confirm("req_a", "U1", NOW, [IDS[:2]])
+    await store.requests.add(new_request("req_b"))
+    record = await store.requests.confirm("req_b", "U1", NOW, [IDS])
+    assert record is not None
+    assert [t.id for t in record.request.targets] == IDS[2:]
+    taken = [s for s in record.request.skipped if s.reason is SkipReason.TAKEN]
+    assert {(s.id, s.by_request) for s in taken} == {(IDS[0], "req_a"), (IDS[1], "req_a")}
+    assert [c.server_ids for c in record.chunks] == [tuple(IDS[2:])]
+    assert record == await store.load("req_b")
+
+
+async def test_a_request_whose_servers_are_all_taken_is_not_confirmed(store: Store) -> None:
+    """When every server is taken, nothing changes and the answer says by which request."""
+    await store.requests.add(new_request("req_a"))
+    assert await store.requests.confirm("req_a", "U1", NOW, [IDS])
+    await store.requests.add(new_request("req_b"))
+    with pytest.raises(AllTaken) as caught:
+        await store.requests.confirm("req_b", "U1", NOW, [IDS])
+    assert caught.value.taken == dict.fromkeys(IDS, "req_a")
+    row = await store.requests.get("req_b")
+    assert row is not None
+    assert row.state is RequestState.PREVIEWED
+
+
+async def test_concurrent_confirms_of_the_same_servers_send_one_stop(store: Store) -> None:
+    """Two requests over the same servers confirmed at the same moment: one gets them all."""
+    for name in ("req_a", "req_b"):
+        await store.requests.add(new_request(name))
+    outcomes = await asyncio.gather(
+        *(store.requests.confirm(n, "U1", NOW, [IDS]) for n in ("req_a", "req_b")),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(o, AllTaken) for o in outcomes) == 1
+    [record] = [o for o in outcomes if not isinstance(o, BaseException)]
+    assert record is not None
+    assert [t.id for t in record.request.targets] == IDS
+
+
+async def test_finished_requests_do_not_hold_their_servers(store: Store) -> None:
+    """Once a request's call is settled, its servers may be stopped by another request."""
+    await store.requests.add(new_request("req_a"))
+    first = await store.requests.confirm("req_a", "U1", NOW, [IDS])
+    assert first is not None
+    claimed = await store.chunks.claim(first.chunks[0], NOW)
+    assert claimed is not None
+    await store.chunks.settle(
+        claimed, ChunkState.REJECTED, {}, error_code="X", error_message="refused", now=NOW
+    )
+    await store.requests.add(new_request("req_b"))
+    assert await store.requests.confirm("req_b", "U1", NOW, [IDS]) is not None
