@@ -9,9 +9,10 @@
 slack_sdk raises its own errors for Slack's answers but lets aiohttp's connection errors and
 timeouts through; both kinds end here, so callers need one ``except SlackFailure``.
 
-Rate limits, all decided here: posts, whispers and final edits use the patient client, which
-waits out ``Retry-After`` (``bot/slack/clients.py``); progress edits use the impatient one and the
-edit gate (Tier 3 pacing; a 429 pauses every edit that can wait for its ``Retry-After``).
+Rate limits, all decided here: posts wait for their turn in the channel (``bot/slack/pacer.py``,
+about one a second); posts, whispers and final edits use the patient client, which waits out
+``Retry-After`` (``bot/slack/clients.py``); progress edits use the impatient one and the edit gate
+(Tier 3 pacing; a 429 pauses every edit that can wait for its ``Retry-After``).
 
 With a stand-in backend, every message leaves with the simulator banner, applied here once.
 """
@@ -29,6 +30,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.blocks.message import Message, with_simulator_banner
 from bot.slack.edit_gate import ProgressGate
+from bot.slack.pacer import ChannelPacer
 from bot.slack.place import Place
 from bot.slack.response_urls import ResponseUrls
 
@@ -104,6 +106,7 @@ class Poster:
         edits: ProgressGate | None = None,
         simulated: bool = False,
         response_urls: ResponseUrls | None = None,
+        pacer: ChannelPacer | None = None,
     ) -> None:
         self.client = client
         self.response_urls = response_urls or ResponseUrls(str(client.base_url))
@@ -111,6 +114,7 @@ class Poster:
         self.impatient = impatient or client
         self.edits = edits or ProgressGate(0)
         self.simulated = simulated
+        self.pacer = pacer or ChannelPacer()
 
     def _out(self, message: Message) -> Message:
         return with_simulator_banner(message) if self.simulated else message
@@ -124,6 +128,7 @@ class Poster:
         kwargs: dict[str, Any] = {"channel": channel, **self._out(message).as_kwargs()}
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
+        await self.pacer.wait(channel)  # Slack's one message a second per channel
         response = await slack_call(self.client.chat_postMessage(**kwargs))
         return str(response["ts"])
 

@@ -29,6 +29,7 @@ from aiohttp import web
 from tests.fakes.slack_records import (
     DEFAULT_RATE_LIMITS,
     Call,
+    ChannelPostLimiter,
     Ephemeral,
     PostedMessage,
     RateLimiter,
@@ -74,7 +75,8 @@ class FakeSlack:
         clock: Callable[[], float] = time.monotonic,
         ts_base: int | None = None,
     ) -> None:
-        """`rate_limits` REPLACES the defaults (chat.update 50/min); `{}` disables them all."""
+        """`rate_limits` REPLACES the defaults (chat.update 50/min); `{}` disables them all,
+        the per-channel chat.postMessage limit (a burst of 5, then 1 a second) included."""
         self.bot_token, self.app_token = bot_token, app_token
         self.team_id, self.bot_user_id, self.bot_id = team_id, bot_user_id, bot_id
         self.workspace = Workspace(
@@ -86,6 +88,7 @@ class FakeSlack:
         )
         self.socket = SocketModeHub(app_id)
         self.rate_limiter = RateLimiter(DEFAULT_RATE_LIMITS if rate_limits is None else rate_limits)
+        self.channel_posts = ChannelPostLimiter() if rate_limits is None or rate_limits else None
         self.calls: list[Call] = []
         self._clock = clock
         self._urls = ResponseUrls(self.workspace, clock)
@@ -271,6 +274,8 @@ class FakeSlack:
         self._authenticate(method, token)
         self._inject_failure(method)
         retry_after = self.rate_limiter.check(method, at)
+        if retry_after is None and method == "chat.postMessage" and self.channel_posts:
+            retry_after = self.channel_posts.check(str(args.get("channel", "")), at)
         if retry_after is not None:
             raise SlackError("ratelimited", status=429, headers={"Retry-After": str(retry_after)})
         if method == "apps.connections.open":

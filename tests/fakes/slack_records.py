@@ -128,3 +128,21 @@ class RateLimiter:
             return max(1, math.ceil(seen[0] + RATE_WINDOW_SECONDS - now))
         seen.append(now)
         return None
+
+
+class ChannelPostLimiter:
+    """chat.postMessage's "about one message a second per channel, bursts allowed": a bucket of
+    ``burst`` posts per channel, refilled at ``per_second``; an empty bucket answers 429."""
+
+    def __init__(self, burst: int = 5, per_second: float = 1.0) -> None:
+        self.burst, self.per_second = burst, per_second
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def check(self, channel: str, now: float) -> int | None:
+        tokens, at = self._buckets.get(channel, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - at) * self.per_second)
+        if tokens < 1:
+            self._buckets[channel] = (tokens, now)
+            return max(1, math.ceil((1 - tokens) / self.per_second))
+        self._buckets[channel] = (tokens - 1, now)
+        return None

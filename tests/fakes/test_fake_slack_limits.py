@@ -116,3 +116,24 @@ def test_text_alone_may_exceed_the_block_limit_and_is_truncated_past_40k() -> No
     assert validate_message("t" * 39_999, None) is None
     assert truncate_text("t" * 40_001) == ("t" * 40_000, True)
     assert truncate_text("short") == ("short", False)
+
+
+async def test_channel_posts_beyond_the_burst_are_rate_limited() -> None:
+    """Like Slack, about one post a second per channel: a burst of 5, then 429 with Retry-After;
+    another channel has its own allowance."""
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from tests.fakes.slack_api import FakeSlack
+
+    async with FakeSlack() as slack:
+        slack.add_channel("C1")
+        slack.add_channel("C2")
+        client = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
+        for _ in range(5):
+            await client.chat_postMessage(channel="C1", text="hi")
+        with pytest.raises(SlackApiError) as caught:
+            await client.chat_postMessage(channel="C1", text="one too many")
+        assert caught.value.response.status_code == 429
+        assert int(caught.value.response.headers["Retry-After"]) >= 1
+        await client.chat_postMessage(channel="C2", text="hi")

@@ -42,3 +42,16 @@ async def test_an_html_500_on_a_result_post_is_tried_again(tmp_path) -> None:
         assert not [r for r in bot.responses(command_url) if "could not post" in texts(r.blocks)]
         refused = [c for c in bot.slack.calls_to("chat.postMessage") if c.error == "html_page"]
         assert len(refused) == 1
+
+
+async def test_a_large_report_never_meets_slacks_channel_limit(tmp_path) -> None:
+    """A report of many parts is paced at about one post a second per channel: every part is
+    posted, and Slack never answers 429."""
+    sim = new_simulator(stop_seconds=0.05)
+    async with running_bot(tmp_path, sim=sim, bms_job_timeout=60) as bot:
+        servers = bot.sim.seed(1500)
+        request_id, _ = await bot.confirm("stop " + " ".join(s.id for s in servers))
+        assert await bot.settled(request_id, within=60) is RequestState.FINISHED
+        posts = bot.slack.calls_to("chat.postMessage")
+        assert [c for c in posts if c.error == "ratelimited"] == []
+        assert sum(1 for c in posts if c.ok and (c.args.get("metadata") or {})) >= 5
