@@ -29,3 +29,4 @@ class MetadataEvent(StrEnum):
     """``metadata.event_type`` of messages the bot may need to find again."""
 
     RESULT_PART = "bms_stop_result"
+    ROOT = "bms_stop_root"

@@ -69,6 +69,7 @@ def build_deps(settings: Settings, backend: CloudBackend, store: Store) -> Deps:
     poster = Poster(
         create_slack_client(settings),
         create_slack_client(settings, wait_when_limited=False),
+        posting=create_slack_client(settings, retry_connections=False),
         edits=ProgressGate(settings.bms_progress_interval),
         simulated=backend.simulated,
     )

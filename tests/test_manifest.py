@@ -21,9 +21,17 @@ def test_slash_command() -> None:
 
 
 def test_scopes_and_events() -> None:
-    """The bot scopes cover commands, posting, public channels and mentions, and nothing more."""
+    """The bot scopes cover commands, posting, public channels, mentions, and reading back the
+    channels it posts in (to find its own message when Slack did not answer), nothing more."""
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
-    assert scopes == {"commands", "chat:write", "chat:write.public", "app_mentions:read"}
+    assert scopes == {
+        "commands",
+        "chat:write",
+        "chat:write.public",
+        "app_mentions:read",
+        "channels:history",
+        "groups:history",
+    }
     assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == ["app_mention"]
 
 

@@ -246,3 +246,14 @@ def taken_message(taken: Mapping[str, str], names: Mapping[str, str], *, left: i
             "Nothing was sent again."
         )
     return _notice("\n".join([head, *rows, *more]))
+
+
+def slack_silent_message() -> Message:
+    """Slack did not answer the channel message, and cannot say yet whether it arrived."""
+    text = (
+        "Slack is not answering, so I cannot tell yet whether my message reached the channel. "
+        "Nothing was sent to Huawei Cloud. I'll carry on in a minute or two, in the thread of "
+        "that one message; if the confirmation runs out first, nothing is sent and the thread "
+        "says so."
+    )
+    return _notice(text)

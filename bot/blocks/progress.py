@@ -9,7 +9,7 @@ from bot.blocks.message import Block, Message, build, context, fit_lines, sectio
 from bot.blocks.preview import reason_line
 from bot.blocks.text import code, plural, progress_bar, user_mention
 from bot.core.models import RequestSummary, RootState
-from bot.ids import BlockId
+from bot.ids import BlockId, MetadataEvent
 
 MAX_JOB_ROWS = 12
 _UNDER_WAY: frozenset[RootState] = frozenset({"submitting", "running"})
@@ -57,7 +57,12 @@ def root_message(s: RequestSummary, done: int, failed: int, state: RootState) ->
     if state in _UNDER_WAY:
         outcome += f" {settled:,}/{s.total:,} done"
     text = f"{user_mention(s.user_id)} is stopping {plural(s.total, 'server')}: {outcome}"
-    return build(text, blocks)
+    # The metadata finds this root again if Slack took it without answering.
+    metadata = {
+        "event_type": MetadataEvent.ROOT.value,
+        "event_payload": {"request_id": s.request_id},
+    }
+    return build(text, blocks, metadata=metadata)
 
 
 def _root_context(s: RequestSummary) -> list[str]:

@@ -20,12 +20,16 @@ CONNECTION_RETRIES = 2
 RATE_LIMIT_RETRIES = 3
 
 
-def create_slack_client(settings: Settings, *, wait_when_limited: bool = True) -> AsyncWebClient:
-    """A Web API client; dropped connections are retried, and 429s wait for Retry-After unless
-    ``wait_when_limited`` is off (for best-effort edits that must never hold up a poll)."""
-    retries: list[AsyncRetryHandler] = [
-        AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES)
-    ]
+def create_slack_client(
+    settings: Settings, *, wait_when_limited: bool = True, retry_connections: bool = True
+) -> AsyncWebClient:
+    """A Web API client; 429s wait for Retry-After unless ``wait_when_limited`` is off (for
+    best-effort edits that must never hold up a poll), and dropped connections are retried
+    unless ``retry_connections`` is off: a post resent after a dropped connection may appear
+    twice, so posts are never resent blindly (the poster looks for them first)."""
+    retries: list[AsyncRetryHandler] = []
+    if retry_connections:
+        retries.append(AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES))
     if wait_when_limited:
         retries.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
     return AsyncWebClient(

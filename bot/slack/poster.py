@@ -20,7 +20,7 @@ With a stand-in backend, every message leaves with the simulator banner, applied
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
 import aiohttp
@@ -42,6 +42,7 @@ TRANSIENT_ERRORS = frozenset(
 )
 CALL_FAILURES = (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError, OSError)
 RESPONSE_URL_TIMEOUT = 10
+LOOKBACK_SECONDS = 300  # how far before "now" to look for a post, for clocks that disagree
 
 
 class SlackFailure(Exception):
@@ -107,8 +108,12 @@ class Poster:
         simulated: bool = False,
         response_urls: ResponseUrls | None = None,
         pacer: ChannelPacer | None = None,
+        posting: AsyncWebClient | None = None,
     ) -> None:
         self.client = client
+        # Posts go through a client that never resends after a dropped connection (a resent post
+        # can appear twice); "no answer" is handled here instead, by looking for the post.
+        self.posting = posting or client
         self.response_urls = response_urls or ResponseUrls(str(client.base_url))
         # Same workspace, but a 429 fails at once instead of sleeping out Retry-After.
         self.impatient = impatient or client
@@ -129,8 +134,39 @@ class Poster:
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
         await self.pacer.wait(channel)  # Slack's one message a second per channel
-        response = await slack_call(self.client.chat_postMessage(**kwargs))
+        response = await slack_call(self.posting.chat_postMessage(**kwargs))
         return str(response["ts"])
+
+    async def find_own(
+        self,
+        channel: str,
+        event: str,
+        payload: Mapping[str, object],
+        *,
+        thread_ts: str | None,
+        since: float,
+    ) -> str | None:
+        """The ts of a message posted after ``since`` (epoch seconds, give or take the clocks)
+        in ``channel`` (in ``thread_ts``'s thread) whose metadata is ``event`` with ``payload``
+        among its fields; None if Slack has no such message. ``SlackFailure`` if it cannot say."""
+        oldest = f"{max(0.0, since - LOOKBACK_SECONDS):.6f}"
+        if thread_ts:
+            call = self.client.conversations_replies(
+                channel=channel, ts=thread_ts, oldest=oldest, limit=200, include_all_metadata=True
+            )
+        else:
+            call = self.client.conversations_history(
+                channel=channel, oldest=oldest, limit=200, include_all_metadata=True
+            )
+        response = await slack_call(call)
+        for found in response.get("messages") or []:
+            metadata = found.get("metadata") or {}
+            fields = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == event and all(
+                fields.get(k) == v for k, v in payload.items()
+            ):
+                return str(found["ts"])
+        return None
 
     async def update(
         self, channel: str, ts: str, message: Message, *, best_effort: bool = False

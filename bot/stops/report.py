@@ -15,11 +15,12 @@ from bot.blocks.notices import report_undeliverable_message, timeout_message
 from bot.blocks.results import result_messages
 from bot.core.clock import Timing
 from bot.core.lifecycle import ChunkState, RequestState
-from bot.slack.poster import Poster, SlackFailure
+from bot.ids import MetadataEvent
+from bot.slack.poster import Poster, SlackFailure, SlackUnreachable
 from bot.slack.thread import RequestThread
 from bot.stops.ports import Clock, Schedule
 from bot.stops.reach import requester_of, show_state
-from bot.store import StopRecord
+from bot.store import RequestRow, StopRecord
 from bot.store.requests import RequestStore
 
 log = logging.getLogger(__name__)
@@ -61,17 +62,49 @@ class Reports:
         thread.close()
 
     async def _post_parts(self, thread: RequestThread, record: StopRecord) -> bool:
-        """Post the report parts not posted yet; False if a passing failure means "try again"."""
+        """Post the report parts not posted yet; False if a passing failure means "try again".
+
+        A part Slack took without answering may be in the thread: the next try looks for it
+        (by its metadata) before posting it again, so no part is posted twice.
+        """
         req = record.request
         parts = result_messages(record.summary(), record.results())
         for index in range(req.report_parts_posted, len(parts)):
-            try:
-                await thread.post_part(parts[index])
-            except SlackFailure as exc:
-                return await self._not_posted(record, exc)
+            found = False
+            if index == req.report_parts_posted and req.part_unsure_at is not None:
+                looked = await self._look(thread, req, index + 1)
+                if looked is None:
+                    return False  # Slack cannot say yet: next tick
+                found = looked
+            if not found:
+                try:
+                    await thread.post_part(parts[index])
+                except SlackUnreachable as exc:
+                    log.warning("report part unanswered: looking for it next tick")
+                    await self.requests.part_unsure(req.id, self.clock())
+                    return await self._not_posted(record, exc)
+                except SlackFailure as exc:
+                    return await self._not_posted(record, exc)
             if not await self.requests.count_report_part(req.id, index, self.clock()):
                 return False  # someone else is posting this report
         return True
+
+    async def _look(self, thread: RequestThread, req: RequestRow, part: int) -> bool | None:
+        """Whether report part ``part`` is in the thread already; None if Slack cannot say."""
+        if not thread.thread_ts:
+            return False
+        try:
+            ts = await self.poster.find_own(
+                thread.channel_id,
+                MetadataEvent.RESULT_PART.value,
+                {"request_id": req.id, "part": part},
+                thread_ts=thread.thread_ts,
+                since=req.part_unsure_at or req.created_at,
+            )
+        except SlackFailure as exc:
+            log.warning("could not look for a report part", extra={"error": exc.error})
+            return None
+        return ts is not None
 
     async def _not_posted(self, record: StopRecord, exc: SlackFailure) -> bool:
         """A part Slack refused: False to try again next tick, True once told privately."""

@@ -1,22 +1,46 @@
-"""Step 3a: a confirmed request gets its public root message before anything is sent."""
+"""Step 3a: a confirmed request gets its public root message before anything is sent.
+
+One root per request, whatever Slack does: a post Slack takes without answering ("no answer")
+may be in the channel, so before posting again the bot looks for it by its metadata and adopts
+it. While Slack can say neither, the request stays CONFIRMED and nothing is sent; housekeeping
+tries again, and an old confirmation is never acted on (the thread then says so).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
-from bot.blocks.notices import not_in_channel_message, slack_refused_message, submitted_message
+from bot.blocks.notices import (
+    not_in_channel_message,
+    slack_refused_message,
+    slack_silent_message,
+    submitted_message,
+)
 from bot.blocks.progress import root_message
 from bot.core.lifecycle import RequestState
+from bot.ids import MetadataEvent
 from bot.slack.place import Place
-from bot.slack.poster import NotInChannel, Poster, SlackFailure
+from bot.slack.poster import NotInChannel, Poster, SlackFailure, SlackUnreachable
+from bot.slack.thread import RequestThread
 from bot.stops.ports import Clock
 from bot.stops.reach import requester_of, thread_of
-from bot.store import StopRecord
+from bot.store import RequestRow, StopRecord
 from bot.store.requests import RequestStore
 
 log = logging.getLogger(__name__)
+ATTEMPTS = 3
+LOOK_AFTER_SECONDS = 1.0  # give a post Slack did not answer a moment to show up
+
+
+class _Unknown:
+    """Slack could not say whether the root is there."""
+
+
+UNKNOWN = _Unknown()
 
 
 @dataclass(frozen=True)
@@ -24,29 +48,73 @@ class Roots:
     requests: RequestStore
     poster: Poster
     clock: Clock
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
 
     async def open(self, record: StopRecord, place: Place | None) -> StopRecord | None:
-        """Post the root once; the record with its root and thread, or None: nothing is sent.
+        """The record with its root and thread, or None: nothing may be sent now.
 
-        With a person clicking, or when Slack's answer is final, the request goes back to
-        PREVIEWED (the same button works again) and the person is told why. During recovery a
-        passing failure leaves it CONFIRMED for housekeeping to try again.
+        Slack refusing the post (it answered): with a person clicking, or when the answer is
+        final, the request goes back to PREVIEWED (the same button works again) and the person
+        is told why; during recovery a passing refusal leaves it CONFIRMED for housekeeping.
         """
         req = record.request
         if req.root_ts:
             return record
-        message = root_message(record.summary(), 0, 0, "submitting")
-        try:
-            opened = await thread_of(record, self.poster).open(message)
-        except SlackFailure as exc:
-            await self._refused(record, place, exc)
-            return None
-        assert opened.root_ts is not None  # open() sets both
-        assert opened.thread_ts is not None
-        await self.requests.record_root(req.id, opened.root_ts, opened.thread_ts, self.clock())
-        return record.with_request(
-            dataclasses.replace(req, root_ts=opened.root_ts, thread_ts=opened.thread_ts)
+        thread = thread_of(record, self.poster)
+        for attempt in range(ATTEMPTS):
+            if attempt or req.root_unsure_at is not None:
+                found = await self._look(thread, req)
+                if isinstance(found, str):
+                    return await self._adopt(record, found, req.thread_ts or found)
+                if found is UNKNOWN:
+                    await self.sleep(LOOK_AFTER_SECONDS * (attempt + 1))
+                    continue
+            try:
+                opened = await thread.open(root_message(record.summary(), 0, 0, "submitting"))
+            except SlackUnreachable:
+                req = await self._unsure(req)
+                continue
+            except SlackFailure as exc:
+                await self._refused(record, place, exc)
+                return None
+            assert opened.root_ts is not None  # open() sets both
+            assert opened.thread_ts is not None
+            return await self._adopt(record, opened.root_ts, opened.thread_ts)
+        log.warning(
+            "Slack is not answering; the request stays confirmed", extra={"request": req.id}
         )
+        if place is not None:
+            await self.poster.tell_quietly(place, slack_silent_message())
+        return None
+
+    async def _look(self, thread: RequestThread, req: RequestRow) -> str | _Unknown | None:
+        since = req.root_unsure_at or req.confirmed_at or req.created_at
+        try:
+            return await self.poster.find_own(
+                req.channel_id,
+                MetadataEvent.ROOT.value,
+                {"request_id": req.id},
+                thread_ts=thread.thread_ts,
+                since=since,
+            )
+        except SlackFailure as exc:
+            log.warning("could not look for the root", extra={"error": exc.error})
+            return UNKNOWN
+
+    async def _unsure(self, req: RequestRow) -> RequestRow:
+        now = self.clock()
+        log.warning("root post unanswered: it may be in the channel", extra={"request": req.id})
+        await self.requests.root_unsure(req.id, now)
+        await self.sleep(LOOK_AFTER_SECONDS)
+        return dataclasses.replace(req, root_unsure_at=now)
+
+    async def _adopt(self, record: StopRecord, root_ts: str, thread_ts: str) -> StopRecord:
+        req = record.request
+        await self.requests.record_root(req.id, root_ts, thread_ts, self.clock())
+        changed = dataclasses.replace(
+            req, root_ts=root_ts, thread_ts=thread_ts, root_unsure_at=None
+        )
+        return record.with_request(changed)
 
     async def _refused(self, record: StopRecord, place: Place | None, exc: SlackFailure) -> None:
         req = record.request

@@ -128,7 +128,15 @@ class RequestStore:
     async def record_root(self, request_id: str, root_ts: str, thread_ts: str, now: float) -> None:
         """The public root message is posted: remember it and where the thread hangs."""
         values = {R.root_ts: root_ts, R.thread_ts: thread_ts, R.updated_at: now}
-        await self._cas(R.id == request_id, values)
+        await self._cas(R.id == request_id, values | {R.root_unsure_at: None})
+
+    async def root_unsure(self, request_id: str, now: float) -> None:
+        """Slack did not answer the root post: it may be there; look before posting another."""
+        await self._cas(R.id == request_id, {R.root_unsure_at: now, R.updated_at: now})
+
+    async def part_unsure(self, request_id: str, now: float) -> None:
+        """Slack did not answer the next report part: look for it before posting it again."""
+        await self._cas(R.id == request_id, {R.part_unsure_at: now, R.updated_at: now})
 
     async def record_progress(self, request_id: str, done: int, now: float) -> None:
         """The root now shows ``done`` settled servers."""
@@ -137,7 +145,8 @@ class RequestStore:
     async def count_report_part(self, request_id: str, posted: int, now: float) -> bool:
         """Part ``posted + 1`` is out: advance the count from ``posted``, or lose to who did."""
         where = sa.and_(R.id == request_id, R.report_parts_posted == posted)
-        return await self._cas(where, {R.report_parts_posted: posted + 1, R.updated_at: now})
+        values = {R.report_parts_posted: posted + 1, R.part_unsure_at: None, R.updated_at: now}
+        return await self._cas(where, values)
 
     async def expire_previews(self, now: float) -> int:
         """Unanswered previews past their expiry become EXPIRED; how many did."""

@@ -40,6 +40,8 @@ class RequestRow:
     finished_at: float | None
     progress_done: int
     report_parts_posted: int
+    root_unsure_at: float | None = None  # the root may have been posted then
+    part_unsure_at: float | None = None  # report part report_parts_posted + 1 may have been
 
     @property
     def names(self) -> dict[str, str]:
@@ -68,6 +70,8 @@ class RequestRow:
             finished_at=m["finished_at"],
             progress_done=m["progress_done"],
             report_parts_posted=m["report_parts_posted"],
+            root_unsure_at=m["root_unsure_at"],
+            part_unsure_at=m["part_unsure_at"],
         )
 
 

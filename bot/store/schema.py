@@ -35,6 +35,9 @@ stop_requests = sa.Table(
     sa.Column("finished_at", sa.Float),
     sa.Column("progress_done", sa.Integer, nullable=False, default=0),
     sa.Column("report_parts_posted", sa.Integer, nullable=False, default=0),
+    # A post Slack may have taken without answering: look for it before posting again.
+    sa.Column("root_unsure_at", sa.Float),
+    sa.Column("part_unsure_at", sa.Float),
 )
 
 stop_chunks = sa.Table(

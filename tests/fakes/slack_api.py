@@ -48,6 +48,7 @@ class _Failure:
     status: int
     times: int
     html: bool = False  # answer with an HTML error page, as Slack's edge and proxies do on 5xx
+    lose_answer: bool = False  # do the call, then close the connection without answering
 
 
 class _HtmlPage(Exception):
@@ -93,6 +94,7 @@ class FakeSlack:
         self._clock = clock
         self._urls = ResponseUrls(self.workspace, clock)
         self._failures: dict[str, list[_Failure]] = {}
+        self._lost: dict[str, bool] = {}  # the current call's answer is to be lost
         self._handlers = self.workspace.handlers()
         self._activity = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -180,10 +182,13 @@ class FakeSlack:
         times: int = 1,
         *,
         html: bool = False,
+        lose_answer: bool = False,
     ) -> None:
         """Make the next `times` authenticated calls to `method` fail with `error` (or, with
-        ``html``, with an HTML error page and `status`, as a proxy or Slack's edge answers)."""
-        self._failures.setdefault(method, []).append(_Failure(error, status, times, html))
+        ``html``, with an HTML error page and `status`, as a proxy or Slack's edge answers; or,
+        with ``lose_answer``, take effect and then never answer: the connection closes)."""
+        failure = _Failure(error, status, times, html, lose_answer)
+        self._failures.setdefault(method, []).append(failure)
 
     # -- observing ---------------------------------------------------------------------------
 
@@ -258,6 +263,10 @@ class FakeSlack:
         try:
             args, token = await _read_args(request)
             answer = self._dispatch(method, args, token, at)
+            if self._lost.pop(method, False) and request.transport is not None:
+                self._record(Call(method, args, at, 0, "answer_lost"))
+                request.transport.abort()  # it happened; the caller never hears of it
+                return web.Response(status=200)
         except SlackError as exc:
             self._record(Call(method, args, at, exc.status, exc.error))
             return web.json_response(exc.body, status=exc.status, headers=exc.headers)
@@ -303,6 +312,9 @@ class FakeSlack:
         failure.times -= 1
         if failure.times <= 0:
             queue.pop(0)
+        if failure.lose_answer:
+            self._lost[method] = True
+            return
         if failure.html:
             raise _HtmlPage(failure.status)
         headers = {"Retry-After": "1"} if failure.status == 429 else None

@@ -61,6 +61,7 @@ class PostedMessage:
     thread_ts: str | None = None
     reply_broadcast: bool = False
     history: list[MessageVersion] = field(default_factory=list)
+    metadata: dict[str, Any] | None = None  # chat.postMessage's `metadata`, as given
 
     @property
     def edit_count(self) -> int:
@@ -79,6 +80,13 @@ class PostedMessage:
         payload["blocks"] = self.blocks
         if self.thread_ts:
             payload["thread_ts"] = self.thread_ts
+        return payload
+
+    def to_history(self, *, with_metadata: bool) -> dict[str, Any]:
+        """As conversations.history and .replies list it (metadata only when asked for)."""
+        payload = self.to_payload()
+        if with_metadata and self.metadata is not None:
+            payload["metadata"] = self.metadata
         return payload
 
 

@@ -9,6 +9,7 @@ not in does not exist as far as the bot can tell (`channel_not_found`).
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,8 @@ DEFAULT_SCOPES = (
     "users:read",
     "channels:read",
     "groups:read",
+    "channels:history",
+    "groups:history",
 )
 # Users that tests/fakes/slack_requests.py puts in payloads by default.
 DEFAULT_USERS = {"U2147483697": "alice", "U2147483698": "bob"}
@@ -93,6 +96,8 @@ class Workspace:
             "chat.postEphemeral": self.chat_post_ephemeral,
             "users.info": self.users_info,
             "conversations.info": self.conversations_info,
+            "conversations.history": self.conversations_history,
+            "conversations.replies": self.conversations_replies,
         }
 
     def add_user(self, user_id: str, *, name: str, tz: str = "UTC", is_bot: bool = False) -> None:
@@ -139,6 +144,7 @@ class Workspace:
             bot_id=self.bot_id,
             thread_ts=thread_ts,
             reply_broadcast=flag(args.get("reply_broadcast")),
+            metadata=_metadata(args.get("metadata")),
         )
         self.messages[(channel.id, message.ts)] = message
         answer = {"ok": True, "channel": channel.id, "ts": message.ts}
@@ -195,6 +201,51 @@ class Workspace:
         }
         return {"ok": True, "channel": info}
 
+    def conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages (and broadcast replies), newest first, within oldest..latest."""
+        channel = self._readable_channel(args)
+        found = [
+            m
+            for m in self.messages.values()
+            if m.channel == channel.id and (m.thread_ts is None or m.reply_broadcast)
+        ]
+        return self._page(found, args, newest_first=True)
+
+    def conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A thread: its parent (if the fake has it) and the replies, oldest first."""
+        channel = self._readable_channel(args)
+        ts = str(args.get("ts") or "")
+        thread = [
+            m
+            for m in self.messages.values()
+            if m.channel == channel.id and ts in (m.ts, m.thread_ts)
+        ]
+        if not thread:
+            raise SlackError("thread_not_found")
+        return self._page(thread, args, newest_first=False)
+
+    def _readable_channel(self, args: dict[str, Any]) -> Channel:
+        channel = self._visible_channel(args.get("channel"))
+        self._need("groups:history" if channel.private else "channels:history")
+        if not channel.member:
+            raise SlackError("not_in_channel")
+        return channel
+
+    def _page(
+        self, found: list[PostedMessage], args: dict[str, Any], *, newest_first: bool
+    ) -> dict[str, Any]:
+        oldest = float(args.get("oldest") or 0)
+        latest = float(args.get("latest") or "inf")
+        limit = min(max(int(args.get("limit") or 100), 1), 1000)
+        kept = sorted(
+            (m for m in found if oldest <= float(m.ts) <= latest),
+            key=lambda m: float(m.ts),
+            reverse=newest_first,
+        )
+        with_metadata = flag(args.get("include_all_metadata"))
+        page = [m.to_history(with_metadata=with_metadata) for m in kept[:limit]]
+        return {"ok": True, "messages": page, "has_more": len(kept) > limit}
+
     def _need(self, scope: str) -> None:
         if scope not in self.scopes:
             provided = ",".join(sorted(self.scopes))
@@ -234,6 +285,21 @@ class Workspace:
 
     def _wire(self, message: PostedMessage) -> dict[str, Any]:
         return message.to_payload() | {"team": self.team_id, "app_id": "A123456"}
+
+
+def _metadata(value: object) -> dict[str, Any] | None:
+    """chat.postMessage's `metadata`: an event_type and an event_payload object, or an error."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise SlackError("invalid_metadata_format") from None
+    ok = isinstance(value, dict) and isinstance(value.get("event_type"), str)
+    if not ok or not isinstance(value.get("event_payload"), dict):
+        raise SlackError("invalid_metadata_schema")
+    return value
 
 
 def _with_warning(answer: dict[str, Any], truncated: bool) -> dict[str, Any]:

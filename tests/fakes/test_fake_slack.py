@@ -306,3 +306,38 @@ async def test_response_url_replaces_and_deletes_linked_message(
     assert slack.messages[("C1", ts)].text == "approved"
     assert (await webhook.send(delete_original=True)).status_code == 200
     assert ("C1", ts) not in slack.messages
+
+
+async def test_history_and_replies_give_back_metadata_when_asked() -> None:
+    """conversations.history lists top-level messages newest first and .replies a thread, with
+    the metadata chat.postMessage was given only under include_all_metadata."""
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    async with FakeSlack() as slack:
+        slack.add_channel("C1")
+        client = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
+        meta = {"event_type": "bms_stop_root", "event_payload": {"request_id": "req_1"}}
+        root = await client.chat_postMessage(channel="C1", text="root", metadata=meta)
+        await client.chat_postMessage(channel="C1", text="reply", thread_ts=root["ts"])
+        await client.chat_postMessage(channel="C1", text="later")
+        history = await client.conversations_history(channel="C1", include_all_metadata=True)
+        assert [m["text"] for m in history["messages"]] == ["later", "root"]
+        assert history["messages"][1]["metadata"] == meta
+        plain = await client.conversations_history(channel="C1")
+        assert "metadata" not in plain["messages"][1]
+        thread = await client.conversations_replies(channel="C1", ts=root["ts"])
+        assert [m["text"] for m in thread["messages"]] == ["root", "reply"]
+
+
+async def test_a_lost_answer_still_posts_the_message() -> None:
+    """lose_answer: the message is stored, but the caller's connection closes unanswered."""
+    import aiohttp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    async with FakeSlack() as slack:
+        slack.add_channel("C1")
+        slack.fail_next("chat.postMessage", lose_answer=True)
+        client = AsyncWebClient(token="xoxb-test", base_url=slack.api_url, retry_handlers=[])
+        with pytest.raises(aiohttp.ClientError):
+            await client.chat_postMessage(channel="C1", text="did it arrive?")
+        assert [m.text for m in slack.messages.values()] == ["did it arrive?"]

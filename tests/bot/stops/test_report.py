@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.lifecycle import RequestState
-from bot.ids import ActionId
+from bot.ids import ActionId, MetadataEvent
 from tests.fakes.slack_requests import CHANNEL
 from tests.support.harness import button_value, new_simulator, running_bot, texts
 
@@ -54,4 +54,27 @@ async def test_a_large_report_never_meets_slacks_channel_limit(tmp_path) -> None
         assert await bot.settled(request_id, within=60) is RequestState.FINISHED
         posts = bot.slack.calls_to("chat.postMessage")
         assert [c for c in posts if c.error == "ratelimited"] == []
-        assert sum(1 for c in posts if c.ok and (c.args.get("metadata") or {})) >= 5
+        parts = [
+            c
+            for c in posts
+            if c.ok
+            and (c.args.get("metadata") or {}).get("event_type") == MetadataEvent.RESULT_PART
+        ]
+        assert len(parts) >= 5
+
+
+async def test_a_part_slack_took_without_answering_is_not_posted_twice(tmp_path) -> None:
+    """A report part Slack stored but never answered is found in the thread and counted: every
+    part appears exactly once."""
+    async with running_bot(tmp_path, sim=new_simulator(stop_seconds=0.6)) as bot:
+        server = bot.sim.seed(1)[0]
+        request_id, _ = await bot.confirm(f"stop {server.id}")
+        await bot.slack.wait_for(lambda: "accepted the stop" in bot.thread_text())
+        bot.slack.fail_next("chat.postMessage", lose_answer=True)
+        assert await bot.settled(request_id) is RequestState.FINISHED
+        parts = [
+            m
+            for m in bot.replies()
+            if (m.metadata or {}).get("event_type") == MetadataEvent.RESULT_PART
+        ]
+        assert len(parts) == 1

@@ -9,6 +9,7 @@ from conftest import ALICE, BOB, World
 from bot.bms.errors import CloudNotFound, CloudRejected, CloudUnavailable
 from bot.core.lifecycle import ChunkState, RequestState
 from bot.core.parser import StopCommand
+from bot.ids import MetadataEvent
 from bot.slack.poster import NotInChannel, SlackFailure
 from bot.store import Store
 
@@ -114,7 +115,7 @@ async def test_a_tick_reports_every_server_and_finishes(world: World) -> None:
     assert world.schedule.watched == {}
     report = world.poster.calls("post")[-1]
     assert "BMS.0037" in report.text
-    assert report.message.metadata is not None
+    assert is_result_part(report)
     assert "2 stopped, 1 failed" in world.poster.calls("update")[-1].text
 
 
@@ -286,8 +287,13 @@ async def test_report_refused_for_now_is_tried_again(world: World) -> None:
     assert await world.state(request_id) is RequestState.REPORTING
     await world.service.tick(request_id)
     assert await world.state(request_id) is RequestState.FINISHED
-    parts = [s for s in world.poster.calls("post") if s.message.metadata]
+    parts = [s for s in world.poster.calls("post") if is_result_part(s)]
     assert len(parts) == 1
+
+
+def is_result_part(said) -> bool:
+    metadata = said.message.metadata or {}
+    return metadata.get("event_type") == MetadataEvent.RESULT_PART
 
 
 class CountingStore(Store):
