@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+
 from bot.backends import HuaweiCloud
 from bot.bms.client import BmsClient
 from bot.bms.errors import CloudError
@@ -12,9 +16,33 @@ from bot.slack.clients import create_slack_client
 from bot.slack.poster import SlackFailure, SlackUnreachable, slack_call
 
 OK, FAIL = "ok  ", "FAIL"
+SLACK_CLOCK_LIMIT = 300  # Slack refuses requests signed more than 5 minutes off
+HUAWEI_CLOCK_LIMIT = 900  # Huawei Cloud refuses signatures more than 15 minutes off
+CLOCK_WARN = 30  # worth fixing long before it breaks anything
 
 
-async def check_slack(settings: Settings) -> bool:
+def clock_line(who: str, date: str | None, now: float, limit: float) -> str | None:
+    """How this machine's clock compares with the ``Date`` an answer carried; None without one."""
+    try:
+        theirs = parsedate_to_datetime(date).timestamp() if date else None
+    except (TypeError, ValueError):
+        theirs = None
+    if theirs is None:
+        return None
+    skew = now - theirs
+    way = "ahead of" if skew > 0 else "behind"
+    if abs(skew) > limit:
+        return (
+            f"{FAIL} Clock: this machine is {abs(skew):.0f} s {way} {who}'s; {who} refuses "
+            f"requests more than {limit / 60:.0f} minutes off. Fix the clock (NTP)."
+        )
+    if abs(skew) > CLOCK_WARN:
+        within = f"under {limit / 60:.0f} minutes; set up NTP"
+        return f"{OK} Clock: {abs(skew):.0f} s {way} {who}'s ({within})."
+    return f"{OK} Clock: within {CLOCK_WARN} s of {who}'s."
+
+
+async def check_slack(settings: Settings, clock: Callable[[], float] = time.time) -> bool:
     client = create_slack_client(settings)
     try:
         auth = await slack_call(client.auth_test())
@@ -28,6 +56,7 @@ async def check_slack(settings: Settings) -> bool:
         )
         return False
     print(f"{OK} Slack: connected as @{auth.get('user')} in {auth.get('team')}.")
+    clock_ok = _print_clock("Slack", auth.headers.get("date"), clock(), SLACK_CLOCK_LIMIT)
     if settings.socket_app_token is not None:
         try:
             await slack_call(client.apps_connections_open(app_token=settings.socket_app_token))
@@ -41,7 +70,14 @@ async def check_slack(settings: Settings) -> bool:
             )
             return False
         print(f"{OK} Slack Socket Mode: the app-level token can open a connection.")
-    return True
+    return clock_ok
+
+
+def _print_clock(who: str, date: str | None, now: float, limit: float) -> bool:
+    line = clock_line(who, date, now, limit)
+    if line is not None:
+        print(line)
+    return line is None or line.startswith(OK)
 
 
 def _unreachable(settings: Settings, exc: SlackUnreachable) -> str:
@@ -51,7 +87,7 @@ def _unreachable(settings: Settings, exc: SlackUnreachable) -> str:
     )
 
 
-async def check_cloud(settings: Settings) -> bool:
+async def check_cloud(settings: Settings, clock: Callable[[], float] = time.time) -> bool:
     if settings.bms_simulator:
         print(f"{OK} Huawei Cloud: BMS_SIMULATOR=true, the bot will use its built-in simulator.")
         return True
@@ -69,18 +105,19 @@ async def check_cloud(settings: Settings) -> bool:
         print(
             f"{FAIL} Huawei Cloud ({settings.bms_base_url}): {err}. {advice_for_cloud_error(err)}"
         )
+        _print_clock("Huawei Cloud", bms.last_date, clock(), HUAWEI_CLOCK_LIMIT)
         return False
     finally:
         await bms.aclose()
     print(f"{OK} Huawei Cloud: {settings.bms_base_url} answered; the project has {count} servers.")
-    return True
+    return _print_clock("Huawei Cloud", bms.last_date, clock(), HUAWEI_CLOCK_LIMIT)
 
 
-async def run_check(settings: Settings) -> int:
+async def run_check(settings: Settings, clock: Callable[[], float] = time.time) -> int:
     mode = "Socket Mode" if settings.slack_mode == "socket" else f"HTTP on port {settings.port}"
     print(
         f"{OK} Configuration: valid ({mode}; database {settings.bms_database_url.split('://')[0]})."
     )
-    slack_ok = await check_slack(settings)
-    cloud_ok = await check_cloud(settings)
+    slack_ok = await check_slack(settings, clock)
+    cloud_ok = await check_cloud(settings, clock)
     return 0 if slack_ok and cloud_ok else 1

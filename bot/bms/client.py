@@ -59,6 +59,7 @@ class BmsClient:
         # Stops never queue behind a burst of lookups: a claimed stop must go out at once, or
         # recovery could take its claim for a dead sender's.
         self._stop_slots = asyncio.Semaphore(STOP_SLOTS)
+        self.last_date: str | None = None  # the Date header of the last answer, to check clocks
 
     @classmethod
     def create(
@@ -212,6 +213,7 @@ class BmsClient:
         except httpx.HTTPError as exc:
             _log(logging.WARNING, started, method, path, error=type(exc).__name__)
             raise error_for_transport(exc) from exc
+        self.last_date = response.headers.get("Date") or self.last_date
         if not response.is_success:
             error = error_for_response(response)
             _log(logging.WARNING, started, method, path, status=response.status_code, error=error)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
 
 from bot.check import run_check
@@ -69,3 +72,27 @@ async def test_unreachable_slack_is_one_line(tmp_path, capsys, url: str) -> None
     assert "cannot reach Slack" in line
     assert url in line
     assert "Traceback" not in out
+
+
+async def test_the_clock_is_compared_with_slacks_and_huaweis(tmp_path, capsys) -> None:
+    """check compares this machine's clock with the Date of Slack's and Huawei's answers: in
+    step it says so; 10 minutes ahead it fails naming Slack's 5-minute limit."""
+    code, out = await check(tmp_path, capsys)
+    assert "Clock: within 30 s of Slack's" in out
+    assert "Clock: within 30 s of Huawei Cloud's" in out
+    async with FakeSlack() as slack:
+        sim = new_simulator()
+        running = await start_simulator(sim)
+        try:
+            settings = make_settings(
+                slack.api_url, running.url, f"sqlite+aiosqlite:///{tmp_path}/k.db"
+            )
+            code = await run_check(settings, clock=lambda: time.time() + 600)
+        finally:
+            await running.close()
+    out = capsys.readouterr().out
+    assert code == 1
+    # The Date header counts whole seconds: 600 s ahead reads as 600 or 601.
+    assert re.search(r"FAIL Clock: this machine is 60[01] s ahead of Slack's", out), out
+    assert "5 minutes" in out
+    assert re.search(r"ok   Clock: 60[01] s ahead of Huawei Cloud's", out), out
