@@ -39,23 +39,13 @@ class Previews:
     ) -> Preview:
         """A new request for a stop Huawei never acted on, as the requester asked for it, in the
         same thread: its button ("Submit again") goes through the same checks as any confirm."""
-        targets, skipped = classify(server_ids, found)
-        now = self.clock()
-        preview = Preview(
-            request_id=new_request_id(),
-            user_id=req.user_id,
-            targets=targets,
-            skipped=skipped,
+        preview = await self._store(
+            server_ids,
+            found,
+            Place(req.team_id, req.channel_id, req.user_id, req.origin, req.thread_ts, None),
             soft=req.soft,
             reason=req.reason,
-            expires_at=datetime.fromtimestamp(self.timing.preview_expiry(now), UTC),
         )
-        if targets:
-            await self.requests.add(
-                NewRequest(
-                    preview, req.team_id, req.channel_id, req.origin, req.thread_ts, None, now
-                )
-            )
         log.info("resubmission offered", extra={"request": req.id, "again": preview.request_id})
         return preview
 
@@ -63,38 +53,51 @@ class Previews:
         """Classify every id (``CloudError`` if the lookup fails); store the request if anything
         is left to stop."""
         found = await self.cloud.find_servers(command.server_ids)
-        targets, skipped = classify(command.server_ids, found)
-        now = self.clock()
-        request_id = new_request_id()
-        request_id_var.set(request_id)  # this listener runs in its own task: the tag stays with it
-        preview = Preview(
-            request_id=request_id,
-            user_id=place.user_id,
-            targets=targets,
-            skipped=skipped,
-            soft=command.soft,
-            reason=command.reason,
-            expires_at=datetime.fromtimestamp(self.timing.preview_expiry(now), UTC),
+        preview = await self._store(
+            command.server_ids, found, place, soft=command.soft, reason=command.reason
         )
-        if targets:
-            await self.requests.add(
-                NewRequest(
-                    preview=preview,
-                    team_id=place.team_id,
-                    channel_id=place.channel_id,
-                    origin=place.origin,
-                    thread_ts=place.thread_ts,
-                    response_url=place.response_url,
-                    created_at=now,
-                )
-            )
+        request_id_var.set(preview.request_id)  # this listener runs in its own task: it stays
         log.info(
             "preview ready",
             extra={
                 "request": preview.request_id,
-                "targets": len(targets),
-                "skipped": len(skipped),
+                "targets": len(preview.targets),
+                "skipped": len(preview.skipped),
                 "user": place.user_id,
             },
         )
+        return preview
+
+    async def _store(
+        self,
+        server_ids: Sequence[str],
+        found: Mapping[str, Server],
+        place: Place,
+        *,
+        soft: bool,
+        reason: str | None,
+    ) -> Preview:
+        """Classify, and store a PREVIEWED request for ``place`` if anything is left to stop."""
+        targets, skipped = classify(server_ids, found)
+        now = self.clock()
+        preview = Preview(
+            request_id=new_request_id(),
+            user_id=place.user_id,
+            targets=targets,
+            skipped=skipped,
+            soft=soft,
+            reason=reason,
+            expires_at=datetime.fromtimestamp(self.timing.preview_expiry(now), UTC),
+        )
+        if targets:
+            new = NewRequest(
+                preview=preview,
+                team_id=place.team_id,
+                channel_id=place.channel_id,
+                origin=place.origin,
+                thread_ts=place.thread_ts,
+                response_url=place.response_url,
+                created_at=now,
+            )
+            await self.requests.add(new)
         return preview

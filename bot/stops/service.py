@@ -195,9 +195,8 @@ class StopService:
                     await self.resume(req.id, at_start=True)
                 else:
                     self.schedule.watch(req.id, first_in=0)
-            except (
-                Exception
-            ):  # one request must not keep the bot from starting; housekeeping retries
+            # One request must not keep the bot from starting; housekeeping tries it again.
+            except Exception:
                 log.exception("could not resume a request", extra={"request": req.id})
         log.info("recovered", extra={"watching": len(self.schedule.watching())})
 

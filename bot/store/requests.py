@@ -18,9 +18,9 @@ from bot.store.schema import stop_chunks, stop_requests
 
 R = stop_requests.c
 C = stop_chunks.c
-# The moment a move happened, kept on the row for the clock rules (bot/core/clock.py).
 Values = dict[sa.Column[Any], Any]
 PG_CONFIRM_LOCK = 7317002
+# The moment a move happened, kept on the row for the clock rules (bot/core/clock.py).
 _STAMPED = {RequestState.SUBMITTED: R.submitted_at, RequestState.REPORTING: R.finished_at}
 
 

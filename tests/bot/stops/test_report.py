@@ -5,7 +5,19 @@ from __future__ import annotations
 from bot.core.lifecycle import RequestState
 from bot.ids import ActionId, MetadataEvent
 from tests.fakes.slack_requests import CHANNEL
-from tests.support.harness import button_value, new_simulator, running_bot, texts
+from tests.support.harness import Bot, button_value, new_simulator, running_bot, texts
+
+
+async def confirmed_and_running(bot: Bot, server_id: str) -> tuple[str, str]:
+    """Stop one server through /bms and its button; (request id, the command's response_url)
+    once Huawei has accepted the stop."""
+    _, command_url = await bot.command(f"stop {server_id}")
+    preview = await bot.wait_response(command_url)
+    request_id = button_value(preview.blocks or [])
+    assert request_id
+    await bot.click(ActionId.CONFIRM, request_id)
+    await bot.slack.wait_for(lambda: "accepted the stop" in bot.thread_text())
+    return request_id, command_url
 
 
 async def test_report_to_a_channel_the_bot_left_is_told_privately(tmp_path) -> None:
@@ -13,12 +25,7 @@ async def test_report_to_a_channel_the_bot_left_is_told_privately(tmp_path) -> N
     job ids, and the request finishes instead of retrying forever."""
     async with running_bot(tmp_path, sim=new_simulator(stop_seconds=0.6)) as bot:
         server = bot.sim.seed(1)[0]
-        _, command_url = await bot.command(f"stop {server.id}")
-        preview = await bot.wait_response(command_url)
-        request_id = button_value(preview.blocks or [])
-        assert request_id
-        await bot.click(ActionId.CONFIRM, request_id)
-        await bot.slack.wait_for(lambda: "accepted the stop" in bot.thread_text())
+        request_id, command_url = await confirmed_and_running(bot, server.id)
         bot.slack.add_channel(CHANNEL, member=False, private=True)  # the bot was removed
         assert await bot.settled(request_id) is RequestState.FINISHED
         told = [r for r in bot.responses(command_url) if "could not post" in texts(r.blocks)]
@@ -30,12 +37,7 @@ async def test_an_html_500_on_a_result_post_is_tried_again(tmp_path) -> None:
     """One 5xx HTML page from Slack on the report does not abandon it: the next tick posts it."""
     async with running_bot(tmp_path, sim=new_simulator(stop_seconds=0.6)) as bot:
         server = bot.sim.seed(1)[0]
-        _, command_url = await bot.command(f"stop {server.id}")
-        preview = await bot.wait_response(command_url)
-        request_id = button_value(preview.blocks or [])
-        assert request_id
-        await bot.click(ActionId.CONFIRM, request_id)
-        await bot.slack.wait_for(lambda: "accepted the stop" in bot.thread_text())
+        request_id, command_url = await confirmed_and_running(bot, server.id)
         bot.slack.fail_next("chat.postMessage", status=500, html=True)
         assert await bot.settled(request_id) is RequestState.FINISHED
         assert "Results" in bot.thread_text()
