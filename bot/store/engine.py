@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.util.exc import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.store.database import DatabaseUnavailable
-from bot.store.migrate import upgrade
+from bot.store.migrate import MigrationError, upgrade
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -38,7 +37,7 @@ async def open_engine(url: str) -> tuple[AsyncEngine, tuple[str | None, str | No
     engine = make_engine(url)
     try:
         revisions = await upgrade(engine)
-    except CommandError as exc:  # e.g. the database is at a revision this code does not know
+    except MigrationError as exc:  # e.g. the database is at a revision this code does not know
         await engine.dispose()
         raise DatabaseUnavailable(f"cannot migrate the database: {exc}") from exc
     except (OSError, SQLAlchemyError) as exc:

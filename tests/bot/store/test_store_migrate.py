@@ -12,7 +12,7 @@ from store_factories import IDS, NOW, new_request
 from bot.core.lifecycle import RequestState
 from bot.store import Store
 from bot.store.engine import make_engine
-from bot.store.migrate import current, head, upgrade
+from bot.store.migrate import HEAD, current, head, upgrade
 from bot.store.schema import metadata
 from tests.conftest import postgres_url
 
@@ -64,3 +64,8 @@ async def test_a_database_made_before_migrations_is_adopted_with_its_rows(bare) 
     assert record.request.state is RequestState.CONFIRMED
     assert [t.id for t in record.request.targets] == IDS
     await store.ping(NOW)
+
+
+def test_head_names_the_newest_migration() -> None:
+    """The revision the code checks at start is the newest migration script's."""
+    assert head() == HEAD
