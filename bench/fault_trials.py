@@ -29,7 +29,6 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -40,11 +39,11 @@ from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import (
     CHANNEL,
     block_action,
-    block_action_payload,
     sign,
     slash_command,
 )
 from tests.support.bot_process import BotProcess, bot_env, free_port
+from tests.support.fuzz import fuzzed_click_body
 from tests.support.harness import Bot, button_value, new_simulator, running_bot, texts
 
 FORM = "application/x-www-form-urlencoded"
@@ -129,25 +128,6 @@ async def lost_answer_in_child(tmp: Path, how: str) -> str:
         await slack.close()
 
 
-def fuzzed_click(rng: random.Random) -> bytes:
-    payload: Any = block_action_payload(
-        "bms_stop_confirm", "req_x", response_url="https://hooks.slack.com/x", message_ts="1.2"
-    )
-    junk = [None, "", 0, [], {}, "x" * 300, [1], {"id": []}, True, -1.5]
-    key = rng.choice([*payload, "actions", "user", "channel", "container", "team"])
-    roll = rng.random()
-    if roll < 0.4:
-        payload[key] = rng.choice(junk)
-    elif roll < 0.6:
-        payload.pop(key, None)
-    elif roll < 0.8:
-        payload["actions"] = [rng.choice(junk)]
-    else:
-        payload = rng.choice(junk)
-    raw = json.dumps(payload) if rng.random() < 0.9 else "{not json"
-    return urlencode({"payload": raw}, quote_via=quote).encode()
-
-
 def forged(rng: random.Random, body: bytes) -> dict[str, str]:
     headers = dict(sign(body, FORM).headers)
     kind = rng.choice(["garbage ts", "empty ts", "stale", "wrong secret", "no signature"])
@@ -176,7 +156,7 @@ async def fuzz(tmp: Path, clicks: int, forged_count: int, commands: int) -> dict
         ids = [s.id for s in bot.sim.seed(3)]
         click_statuses: Counter[int] = Counter()
         for _ in range(clicks):
-            request = sign(fuzzed_click(rng), FORM)
+            request = sign(fuzzed_click_body(rng), FORM)
             click_statuses[(await bot.post(request.body, request.headers)).status_code] += 1
         forged_statuses: Counter[int] = Counter()
         for _ in range(forged_count):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -49,22 +49,20 @@ class Database:
         self.engine = engine
         self._down_since: str | None = None  # the reason, while an outage lasts
 
-    @asynccontextmanager
-    async def begin(self) -> AsyncIterator[AsyncConnection]:
+    def begin(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A transaction, committed when the block ends."""
-        try:
-            async with self.engine.begin() as conn:
-                yield conn
-        except Exception as exc:
-            self._failed(exc)
-            raise
-        self._worked()
+        return self._guarded(self.engine.begin())
+
+    def connect(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A connection for reads."""
+        return self._guarded(self.engine.connect())
 
     @asynccontextmanager
-    async def connect(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for reads."""
+    async def _guarded(
+        self, opening: AbstractAsyncContextManager[AsyncConnection]
+    ) -> AsyncIterator[AsyncConnection]:
         try:
-            async with self.engine.connect() as conn:
+            async with opening as conn:
                 yield conn
         except Exception as exc:
             self._failed(exc)
