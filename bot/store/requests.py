@@ -9,7 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.core.lifecycle import ACTIVE_REQUEST_STATES, ChunkState, RequestState, sources_of
+from bot.core.lifecycle import (
+    ACTIVE_REQUEST_STATES,
+    CHUNK_SETTLED,
+    ChunkState,
+    RequestState,
+    sources_of,
+)
 from bot.core.models import Skipped, SkipReason
 from bot.store.codec import encode_skipped, encode_targets
 from bot.store.database import Database
@@ -183,17 +189,8 @@ class AllTaken(Exception):
         self.taken = taken  # server id → the request stopping it
 
 
-# Chunks still at work: their servers are being stopped (or may be).
-_BUSY_CHUNKS = [
-    s.value
-    for s in (
-        ChunkState.PENDING,
-        ChunkState.SUBMITTING,
-        ChunkState.SUBMITTED,
-        ChunkState.UNCERTAIN,
-        ChunkState.LOST,
-    )
-]
+# Chunks still at work (every one not yet settled): their servers are being stopped (or may be).
+_BUSY_CHUNKS = [s.value for s in ChunkState if s not in CHUNK_SETTLED]
 _ACTIVE = [s.value for s in ACTIVE_REQUEST_STATES]
 
 
