@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.blocks.message import Message
+from bot.ids import MetadataEvent
 from bot.slack.poster import Poster, SlackFailure
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,15 @@ class RequestThread:
             return False
         return await self.poster.edit(
             self.channel_id, self.root_ts, message, key=self.request_id, final=final
+        )
+
+    async def find(self, event: MetadataEvent, since: float, **fields: object) -> str | None:
+        """The ts of this request's own ``event`` message posted after ``since`` (in the thread,
+        or in the channel before there is one), with ``fields`` in its metadata; None if there
+        is none. Raises ``SlackFailure`` if Slack cannot say (see ``Poster.find_own``)."""
+        payload = {"request_id": self.request_id, **fields}
+        return await self.poster.find_own(
+            self.channel_id, event.value, payload, thread_ts=self.thread_ts, since=since
         )
 
     async def post_part(self, message: Message) -> None:

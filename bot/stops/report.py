@@ -93,14 +93,9 @@ class Reports:
         """Whether report part ``part`` is in the thread already; None if Slack cannot say."""
         if not thread.thread_ts:
             return False
+        since = req.part_unsure_at or req.created_at
         try:
-            ts = await self.poster.find_own(
-                thread.channel_id,
-                MetadataEvent.RESULT_PART.value,
-                {"request_id": req.id, "part": part},
-                thread_ts=thread.thread_ts,
-                since=req.part_unsure_at or req.created_at,
-            )
+            ts = await thread.find(MetadataEvent.RESULT_PART, since, part=part)
         except SlackFailure as exc:
             log.warning("could not look for a report part", extra={"error": exc.error})
             return None

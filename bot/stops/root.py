@@ -90,13 +90,7 @@ class Roots:
     async def _look(self, thread: RequestThread, req: RequestRow) -> str | _Unknown | None:
         since = req.root_unsure_at or req.confirmed_at or req.created_at
         try:
-            return await self.poster.find_own(
-                req.channel_id,
-                MetadataEvent.ROOT.value,
-                {"request_id": req.id},
-                thread_ts=thread.thread_ts,
-                since=since,
-            )
+            return await thread.find(MetadataEvent.ROOT, since)
         except SlackFailure as exc:
             log.warning("could not look for the root", extra={"error": exc.error})
             return UNKNOWN
