@@ -50,10 +50,9 @@ def _problem(text: str, data: Any) -> InitErrorDetails:
     return {"type": PydanticCustomError("incomplete", text), "loc": (), "input": data}
 
 
-class Settings(BaseSettings):
-    """Every setting, by its environment variable name (case-insensitive)."""
-
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+class Settings(DatabaseSettings):
+    """Every setting, by its environment variable name (case-insensitive); the database URL
+    and its driver rule come from ``DatabaseSettings``."""
 
     slack_bot_token: SecretStr | None = Field(None, description="Bot token, xoxb-… (required)")
     slack_signing_secret: SecretStr | None = Field(None, description="Needed for HTTP mode")
@@ -78,7 +77,6 @@ class Settings(BaseSettings):
     bms_simulator: bool = False
     bms_simulator_servers: int = Field(12, ge=0, le=5000)
 
-    bms_database_url: str = DEFAULT_DATABASE_URL
     bms_poll_interval: float = Field(5.0, gt=0)
     bms_job_timeout: float = Field(1800.0, gt=0)
     bms_confirm_ttl: float = Field(600.0, gt=0)
@@ -91,11 +89,6 @@ class Settings(BaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] | None = None  # None: text on a terminal, else JSON
-
-    @field_validator("bms_database_url")
-    @classmethod
-    def _driver(cls, url: str) -> str:
-        return normalise_database_url(url)
 
     @field_validator("slack_api_url")
     @classmethod
