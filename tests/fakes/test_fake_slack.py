@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from tests.fakes.slack_api import FakeSlack
+from tests.support.clock import ManualClock
 
 
 def section(text: str, block_id: str | None = None) -> dict[str, object]:
@@ -19,16 +20,6 @@ def section(text: str, block_id: str | None = None) -> dict[str, object]:
     if block_id:
         block["block_id"] = block_id
     return block
-
-
-class Clock:
-    """A hand-driven monotonic clock."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -199,7 +190,7 @@ async def test_long_text_is_truncated_with_warning(
 
 async def test_chat_update_is_rate_limited_per_minute() -> None:
     """The 51st chat.update within 60 s gets HTTP 429, Retry-After and ratelimited."""
-    clock = Clock()
+    clock = ManualClock(1000.0)
     async with FakeSlack(clock=clock) as slack:
         slack.add_channel("C1")
         client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Any
+
+from tests.support.clock import ManualClock
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 AK, SK = "SIM_AK", "SIM_SK"
@@ -14,17 +17,11 @@ ACTION = f"{SERVERS}/action"
 JOBS = f"/v1/{PROJECT}/jobs"
 
 
-class FakeClock:
+@dataclass
+class FakeClock(ManualClock):
     """Starts at the real time (X-Sdk-Date must be near it) and moves only when told."""
 
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+    now: float = field(default_factory=time.time)
 
 
 def stop_body(*ids: str, kind: str | None = None) -> dict[str, Any]:

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from bot.slack.edit_gate import ProgressGate
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clock import ManualClock
 
 
 def test_min_interval_per_request() -> None:
     """One request is edited at most once per interval; others are independent."""
-    clock = Clock()
+    clock = ManualClock(0.0)
     gate = ProgressGate(min_interval=5, clock=clock)
     assert gate.allow("a")
     assert not gate.allow("a")
@@ -26,7 +19,7 @@ def test_min_interval_per_request() -> None:
 
 def test_workspace_budget_per_minute() -> None:
     """No more than the per-minute budget across all requests; it refills as the minute passes."""
-    clock = Clock()
+    clock = ManualClock(0.0)
     gate = ProgressGate(min_interval=0, per_minute=3, clock=clock)
     assert [gate.allow(str(i)) for i in range(4)] == [True, True, True, False]
     clock.now = 60
@@ -35,7 +28,7 @@ def test_workspace_budget_per_minute() -> None:
 
 def test_hold_after_429() -> None:
     """After Slack's 429, no skippable edit goes out until Retry-After has passed."""
-    clock = Clock()
+    clock = ManualClock(0.0)
     gate = ProgressGate(min_interval=0, clock=clock)
     gate.hold(30)
     assert not gate.allow("a")
@@ -45,7 +38,7 @@ def test_hold_after_429() -> None:
 
 def test_forced_edits_always_go_but_count() -> None:
     """A final edit is never refused, and it uses up budget like any other."""
-    clock = Clock()
+    clock = ManualClock(0.0)
     gate = ProgressGate(min_interval=10, per_minute=1, clock=clock)
     gate.hold(100)
     assert gate.allow("a", force=True)

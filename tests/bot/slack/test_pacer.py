@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from bot.slack.pacer import ChannelPacer
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clock import ManualClock
 
 
 def test_a_burst_then_one_a_second() -> None:
     """Three posts go at once; the next ones wait a second each, in turn."""
-    clock = Clock()
+    clock = ManualClock(100.0)
     pacer = ChannelPacer(interval=1.0, burst=3, clock=clock)
     waits = [pacer.reserve("C1") for _ in range(5)]
     assert waits == [0.0, 0.0, 0.0, 1.0, 2.0]
@@ -23,7 +16,7 @@ def test_a_burst_then_one_a_second() -> None:
 
 def test_the_bucket_refills_with_time_and_channels_are_apart() -> None:
     """After a quiet second a post goes at once again; another channel never waits for this one."""
-    clock = Clock()
+    clock = ManualClock(100.0)
     pacer = ChannelPacer(interval=1.0, burst=1, clock=clock)
     assert pacer.reserve("C1") == 0.0
     assert pacer.reserve("C2") == 0.0

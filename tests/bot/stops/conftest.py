@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from twins import Clock, TwinCloud, TwinPoster, TwinSchedule
+from twins import TwinCloud, TwinPoster, TwinSchedule
 
 from bot.core.clock import Timing
 from bot.core.lifecycle import RequestState
@@ -13,6 +13,7 @@ from bot.core.parser import StopCommand
 from bot.slack.place import Place
 from bot.stops.service import StopService
 from bot.store import Store
+from tests.support.clock import ManualClock
 
 ALICE = Place("T1", "C1", "U0ALICE01", "command", None, "https://hooks.slack.com/commands/T1/1/a")
 BOB = Place("T1", "C1", "U0BOB0001", "command", None, "https://hooks.slack.com/commands/T1/2/b")
@@ -26,7 +27,7 @@ class World:
     cloud: TwinCloud
     poster: TwinPoster
     schedule: TwinSchedule
-    clock: Clock
+    clock: ManualClock
 
     async def preview(self, count: int = 2, place: Place = ALICE) -> str:
         """Preview a stop of ``count`` fresh servers; the request id on its button."""
@@ -44,6 +45,6 @@ class World:
 @pytest.fixture
 async def world(engine) -> World:
     store, cloud, poster = Store(engine), TwinCloud(), TwinPoster()
-    schedule, clock = TwinSchedule(), Clock()
+    schedule, clock = TwinSchedule(), ManualClock()
     service = StopService(cloud, store, poster, schedule, TIMING, now=clock)
     return World(service, store, cloud, poster, schedule, clock)

@@ -145,18 +145,5 @@ class TwinSchedule:
         return list(self.watched)
 
 
-@dataclass
-class Clock:
-    """A settable clock for the clock rules."""
-
-    now: float = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 def blocks_text(blocks: list[dict[str, Any]] | None) -> str:
     return str(blocks or [])
