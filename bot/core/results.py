@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 
 from bot.bms.models import Job, SubJob
@@ -45,8 +46,7 @@ def results_from_job(
     for server_id in server_ids:
         sub = said.get(server_id)
         if sub is not None:
-            outcome = _SUB_JOB_OUTCOME.get(sub.status, Outcome.PENDING)
-            result = _result(server_id, names, outcome, job_id, sub.error_code, reason_of(sub))
+            result = dataclasses.replace(sub_job_result(sub, names), job_id=job_id)
         elif not job.is_terminal:
             result = _result(server_id, names, Outcome.PENDING, job_id)
         elif job.status == "FAIL":
