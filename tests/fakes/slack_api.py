@@ -3,8 +3,9 @@
 Point `AsyncWebClient(base_url=fake.api_url)` at it (and a Socket Mode client's web client too).
 It answers like Slack does: HTTP 200 with `ok: false` for API errors, HTTP 429 + `Retry-After` +
 `ratelimited` over a method's rate limit, and it rejects what real Slack rejects (bad tokens,
-missing channel membership, invalid Block Kit, oversized messages) so a lenient fake cannot hide a
-bug. Everything it receives is recorded for assertions.
+missing scopes or channel membership, invalid Block Kit or modals, oversized messages, stale
+trigger ids) so a lenient fake cannot hide a bug. Everything it receives is recorded for
+assertions; people and groups are arranged with `add_user`/`update_user`/`add_usergroup`.
 
     async with FakeSlack() as slack:
         slack.add_channel("C1")
@@ -26,20 +27,28 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.slack_directory import User, UserGroup
 from tests.fakes.slack_records import (
     DEFAULT_RATE_LIMITS,
     Call,
     ChannelPostLimiter,
     Ephemeral,
+    OpenedView,
     PostedMessage,
     RateLimiter,
     ResponsePost,
 )
 from tests.fakes.slack_response_url import ResponseUrls
 from tests.fakes.slack_socket import Ack, EnvelopeType, SocketModeHub
+from tests.fakes.slack_views import Views
 from tests.fakes.slack_workspace import DEFAULT_SCOPES, Channel, SlackError, Workspace
 
-_JSON_FIELDS = {"blocks": "invalid_blocks_format", "attachments": "invalid_attachments"}
+# Arguments that arrive as JSON strings in a form body, and Slack's error when they do not parse.
+_JSON_FIELDS = {
+    "blocks": "invalid_blocks_format",
+    "attachments": "invalid_attachments",
+    "view": "invalid_arguments",
+}
 
 
 @dataclass
@@ -76,8 +85,10 @@ class FakeSlack:
         clock: Callable[[], float] = time.monotonic,
         ts_base: int | None = None,
     ) -> None:
-        """`rate_limits` REPLACES the defaults (chat.update 50/min); `{}` disables them all,
-        the per-channel chat.postMessage limit (a burst of 5, then 1 a second) included."""
+        """`rate_limits` REPLACES the defaults (chat.update 50/min, usergroups.list and
+        usergroups.users.list 20/min); `{}` disables them all, the per-channel
+        chat.postMessage limit (a burst of 5, then 1 a second) included. `clock` ages rate
+        windows, response_urls and trigger ids."""
         self.bot_token, self.app_token = bot_token, app_token
         self.team_id, self.bot_user_id, self.bot_id = team_id, bot_user_id, bot_id
         self.workspace = Workspace(
@@ -93,9 +104,10 @@ class FakeSlack:
         self.calls: list[Call] = []
         self._clock = clock
         self._urls = ResponseUrls(self.workspace, clock)
+        self._views = Views(team_id=team_id, app_id=app_id, bot_id=bot_id, clock=clock)
         self._failures: dict[str, list[_Failure]] = {}
         self._lost: dict[str, bool] = {}  # the current call's answer is to be lost
-        self._handlers = self.workspace.handlers()
+        self._handlers = self.workspace.handlers() | self._views.handlers()
         self._activity = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._port = 0
@@ -157,8 +169,66 @@ class FakeSlack:
         channel = Channel(channel_id, name or channel_id.lower(), member, private, members)
         self.workspace.channels[channel_id] = channel
 
-    def add_user(self, user_id: str, *, name: str, tz: str = "UTC") -> None:
-        self.workspace.add_user(user_id, name=name, tz=tz)
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        name: str,
+        restricted: bool = False,
+        ultra_restricted: bool = False,
+        deleted: bool = False,
+        is_bot: bool = False,
+        tz: str = "UTC",
+        tz_offset: int = 0,
+        display_name: str | None = None,
+        real_name: str | None = None,
+        tz_label: str | None = None,
+    ) -> User:
+        """Add (or replace) a member; see `Workspace.add_user`. `tz_offset` is not derived from
+        `tz`: pass both (seconds east of UTC) when the offset matters."""
+        return self.workspace.add_user(
+            user_id,
+            name=name,
+            restricted=restricted,
+            ultra_restricted=ultra_restricted,
+            deleted=deleted,
+            is_bot=is_bot,
+            tz=tz,
+            tz_offset=tz_offset,
+            display_name=display_name,
+            real_name=real_name,
+            tz_label=tz_label,
+        )
+
+    def update_user(self, user_id: str, **fields: Any) -> User:
+        """Change a member later, e.g. `update_user(ALICE, deleted=True)` to deactivate them.
+        Takes `User` field names (`restricted`, `ultra_restricted`, `is_admin`, `is_owner`,
+        `tz`, `tz_offset`, `display_name`, ...) and the wire names `is_restricted` and
+        `is_ultra_restricted`."""
+        return self.workspace.directory.update_user(user_id, **fields)
+
+    def add_usergroup(
+        self,
+        group_id: str,
+        handle: str,
+        users: Iterable[str],
+        *,
+        name: str | None = None,
+        disabled: bool = False,
+    ) -> UserGroup:
+        """Create or replace a user group ("S…" id, `handle` as in `@handle`); a disabled one
+        has `date_delete` set and is hidden unless a method is asked to `include_disabled`."""
+        return self.workspace.directory.add_usergroup(
+            group_id, handle, users, name=name, disabled=disabled
+        )
+
+    def set_usergroup_users(self, group_id: str, users: Iterable[str]) -> UserGroup:
+        return self.workspace.directory.set_usergroup_users(group_id, users)
+
+    def mint_trigger_id(self, user: str | None = None) -> str:
+        """A trigger id views.open accepts once, within 3 s by this fake's clock; put it in the
+        interaction payload (`block_action(..., trigger_id=...)`). `user` is only recorded."""
+        return self._views.mint(user)
 
     def add_message(
         self, channel: str, text: str, *, user: str, thread_ts: str | None = None
@@ -199,6 +269,11 @@ class FakeSlack:
     @property
     def ephemerals(self) -> list[Ephemeral]:
         return self.workspace.ephemerals
+
+    @property
+    def views(self) -> list[OpenedView]:
+        """Modals views.open accepted, oldest first."""
+        return self._views.opened
 
     @property
     def responses(self) -> list[ResponsePost]:

@@ -1,5 +1,5 @@
-"""What the fake Slack remembers: recorded calls, messages, ephemerals, response_url posts, and the
-sliding-window rate limiter.
+"""What the fake Slack remembers: recorded calls, messages, ephemerals, response_url posts, opened
+views, and the sliding-window rate limiter.
 
 Records are plain dataclasses so tests can assert on fields without knowing the wire format.
 """
@@ -12,9 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# Per-method limits per workspace per minute. Only chat.update is enforced by default: it is the
-# method our bot calls in bursts (progress edits) and Tier 3 (~50/min) is easy to exceed.
-DEFAULT_RATE_LIMITS: Mapping[str, int] = {"chat.update": 50}
+# Per-method limits per workspace per minute, enforced by default only where the bot can plausibly
+# exceed them: chat.update, called in bursts for progress edits (Tier 3, ~50/min), and the Tier 2
+# (~20/min) group look-ups a policy check would otherwise make on every request, so a missing
+# cache shows up as a 429. Tier 4 methods (users.info, views.open, ~100/min) are left unlimited.
+DEFAULT_RATE_LIMITS: Mapping[str, int] = {
+    "chat.update": 50,
+    "usergroups.list": 20,
+    "usergroups.users.list": 20,
+}
 RATE_WINDOW_SECONDS = 60.0
 
 
@@ -100,6 +106,26 @@ class Ephemeral:
     text: str
     blocks: list[dict[str, Any]]
     thread_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenedView:
+    """A modal views.open accepted: the `view` as the app sent it and the `answer` Slack gave."""
+
+    id: str
+    trigger_id: str
+    user: str | None  # who the trigger was minted for, when the test said
+    view: dict[str, Any]
+    answer: dict[str, Any]
+    at: float
+
+    @property
+    def callback_id(self) -> str:
+        return str(self.view.get("callback_id", ""))
+
+    @property
+    def private_metadata(self) -> str:
+        return str(self.view.get("private_metadata", ""))
 
 
 @dataclass(frozen=True)

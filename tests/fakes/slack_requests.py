@@ -3,7 +3,9 @@ Slack signs them.
 
 `*_payload` functions return the payload dicts (what a Socket Mode envelope carries); the
 builders without the suffix return a `SignedRequest` (body bytes + headers) for Bolt's HTTP
-endpoint: slash commands and clicks form-encoded, events as JSON. The signature is
+endpoint: slash commands, clicks and view submissions form-encoded, events as JSON. Interaction
+payloads carry `DEFAULT_TRIGGER_ID` unless given one; the fake Slack does not know it, so a
+listener that opens a modal needs `trigger_id=fake.mint_trigger_id()`. The signature is
 `v0=hex(HMAC-SHA256(secret, "v0:{timestamp}:{body}"))`, computed by slack_sdk's
 SignatureVerifier so it matches what Bolt checks.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 from urllib.parse import quote, urlencode
 
@@ -22,7 +25,10 @@ TEAM = {"id": "T0001", "domain": "acme"}
 APP_ID = "A123456"
 ALICE, BOB = "U2147483697", "U2147483698"
 CHANNEL = "C2147483705"
+DEFAULT_TRIGGER_ID = "13345224609.738474920.8088930838d88f008e0"
+DEFAULT_VIEW_ID = "VMHU10V25"
 _NAMES = {ALICE: "alice", BOB: "bob"}
+FORM = "application/x-www-form-urlencoded"
 
 
 class SignedRequest(NamedTuple):
@@ -57,7 +63,7 @@ def slash_command_payload(
     response_url: str,
     command: str = "/bms",
     channel_name: str = "incident-42",
-    trigger_id: str = "13345224609.738474920.8088930838d88f008e0",
+    trigger_id: str = DEFAULT_TRIGGER_ID,
 ) -> dict[str, str]:
     """The form fields of a slash command, in Slack's order."""
     return {
@@ -82,8 +88,7 @@ def slash_command(
 ) -> SignedRequest:
     """A signed, form-encoded slash command (see `slash_command_payload` for the fields)."""
     body = urlencode(slash_command_payload(text, **fields), quote_via=quote).encode()
-    content_type = "application/x-www-form-urlencoded"
-    return sign(body, content_type, signing_secret=signing_secret, timestamp=timestamp)
+    return sign(body, FORM, signing_secret=signing_secret, timestamp=timestamp)
 
 
 def block_action_payload(
@@ -100,6 +105,7 @@ def block_action_payload(
     thread_ts: str | None = None,
     button_text: str = "Confirm",
     style: str | None = None,
+    trigger_id: str = DEFAULT_TRIGGER_ID,
 ) -> dict[str, Any]:
     """A click on a button. Non-ephemeral clicks carry the source `message` (a minimal bot message
     unless given, e.g. `fake.messages[key].to_payload()`); ephemeral ones do not."""
@@ -132,7 +138,7 @@ def block_action_payload(
         "api_app_id": APP_ID,
         "token": "legacyVerificationToken",
         "container": container,
-        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "trigger_id": trigger_id,
         "team": dict(TEAM),
         "enterprise": None,
         "is_enterprise_install": False,
@@ -155,10 +161,109 @@ def block_action(
     **fields: Any,
 ) -> SignedRequest:
     """A signed click: form-encoded `payload=<json>` (see `block_action_payload`)."""
-    payload = json.dumps(block_action_payload(action_id, value, **fields))
-    body = urlencode({"payload": payload}, quote_via=quote).encode()
-    content_type = "application/x-www-form-urlencoded"
-    return sign(body, content_type, signing_secret=signing_secret, timestamp=timestamp)
+    payload = block_action_payload(action_id, value, **fields)
+    return _signed_payload(payload, signing_secret=signing_secret, timestamp=timestamp)
+
+
+def view_submission_payload(
+    callback_id: str,
+    private_metadata: str,
+    values: Mapping[str, Mapping[str, Any]],
+    *,
+    user_id: str = ALICE,
+    team_id: str = TEAM["id"],
+    view_id: str = DEFAULT_VIEW_ID,
+    trigger_id: str = DEFAULT_TRIGGER_ID,
+    title: str = "Stop servers",
+    blocks: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A submitted modal. `values` maps block_id -> action_id -> the input's value: a string
+    (or None for an empty optional field) becomes a plain_text_input state, a dict is used as
+    the element state as is (e.g. a select's `selected_option`). Without `blocks`, the view
+    holds one plain_text_input block per value."""
+    name = _NAMES.get(user_id, user_id.lower())
+    view: dict[str, Any] = {
+        "id": view_id,
+        "team_id": team_id,
+        "type": "modal",
+        "blocks": _input_blocks(values) if blocks is None else blocks,
+        "private_metadata": private_metadata,
+        "callback_id": callback_id,
+        "state": {"values": _state_values(values)},
+        "hash": "1764255700.3f9a1c2b",
+        "title": {"type": "plain_text", "text": title, "emoji": True},
+        "clear_on_close": False,
+        "notify_on_close": False,
+        "close": {"type": "plain_text", "text": "Cancel", "emoji": True},
+        "submit": {"type": "plain_text", "text": "Submit", "emoji": True},
+        "previous_view_id": None,
+        "root_view_id": view_id,
+        "app_id": APP_ID,
+        "external_id": "",
+        "app_installed_team_id": team_id,
+        "bot_id": "B0BOT",
+    }
+    return {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": TEAM["domain"]},
+        "user": {"id": user_id, "username": name, "name": name, "team_id": team_id},
+        "api_app_id": APP_ID,
+        "token": "legacyVerificationToken",
+        "trigger_id": trigger_id,
+        "view": view,
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+
+
+def view_submission(
+    callback_id: str,
+    private_metadata: str,
+    values: Mapping[str, Mapping[str, Any]],
+    *,
+    signing_secret: str = SIGNING_SECRET,
+    timestamp: int | None = None,
+    **fields: Any,
+) -> SignedRequest:
+    """A signed view submission: form-encoded `payload=<json>` (see `view_submission_payload`)."""
+    payload = view_submission_payload(callback_id, private_metadata, values, **fields)
+    return _signed_payload(payload, signing_secret=signing_secret, timestamp=timestamp)
+
+
+def _signed_payload(
+    payload: dict[str, Any], *, signing_secret: str, timestamp: int | None
+) -> SignedRequest:
+    """Interactions travel as one form field, `payload`, holding the JSON."""
+    body = urlencode({"payload": json.dumps(payload)}, quote_via=quote).encode()
+    return sign(body, FORM, signing_secret=signing_secret, timestamp=timestamp)
+
+
+def _state_values(values: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    def state(value: Any) -> dict[str, Any]:
+        if isinstance(value, Mapping):
+            return dict(value)
+        return {"type": "plain_text_input", "value": value}
+
+    return {
+        block_id: {action_id: state(value) for action_id, value in actions.items()}
+        for block_id, actions in values.items()
+    }
+
+
+def _input_blocks(values: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": "input",
+            "block_id": block_id,
+            "label": {"type": "plain_text", "text": block_id, "emoji": True},
+            "optional": False,
+            "dispatch_action": False,
+            "element": {"type": "plain_text_input", "action_id": action_id},
+        }
+        for block_id, actions in values.items()
+        for action_id in actions
+    ]
 
 
 def app_mention_payload(

@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from tests.fakes.slack_directory import Directory, User
+from tests.fakes.slack_errors import SlackError, flag, need_scope
 from tests.fakes.slack_limits import check_message, truncate_text
 from tests.fakes.slack_records import Ephemeral, PostedMessage
+
+__all__ = ["DEFAULT_SCOPES", "DEFAULT_USERS", "Channel", "SlackError", "Workspace", "flag"]
 
 DEFAULT_SCOPES = (
     "chat:write",
     "commands",
     "app_mentions:read",
     "users:read",
+    "usergroups:read",
     "channels:read",
     "groups:read",
     "channels:history",
@@ -33,26 +38,6 @@ DEFAULT_USERS = {"U2147483697": "alice", "U2147483698": "bob"}
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-class SlackError(Exception):
-    """An `ok: false` answer: Slack's error code, HTTP status, headers and extra body fields."""
-
-    def __init__(
-        self,
-        error: str,
-        *,
-        status: int = 200,
-        headers: Mapping[str, str] | None = None,
-        messages: Iterable[str] = (),
-        **extra: Any,
-    ) -> None:
-        super().__init__(error)
-        self.error, self.status = error, status
-        self.headers = dict(headers or {})
-        self.body: dict[str, Any] = {"ok": False, "error": error, **extra}
-        if messages := list(messages):
-            self.body["response_metadata"] = {"messages": messages}
-
-
 @dataclass(frozen=True)
 class Channel:
     id: str
@@ -60,13 +45,6 @@ class Channel:
     member: bool
     private: bool
     users: frozenset[str] | None  # None: every user is in the channel
-
-
-def flag(value: object) -> bool:
-    """Slack's reading of a boolean argument sent as JSON or as a form field."""
-    if isinstance(value, str):
-        return value.lower() in ("1", "true")
-    return bool(value)
 
 
 class Workspace:
@@ -78,7 +56,8 @@ class Workspace:
         self.team_id, self.bot_user_id, self.bot_id = team_id, bot_user_id, bot_id
         self.scopes = frozenset(scopes)
         self.channels: dict[str, Channel] = {}
-        self.users: dict[str, dict[str, Any]] = {}
+        self.directory = Directory(team_id=team_id, scopes=self.scopes, epoch=lambda: ts_base)
+        self.users: dict[str, User] = self.directory.users
         self.messages: dict[tuple[str, str], PostedMessage] = {}
         self.deleted: list[PostedMessage] = []
         self.ephemerals: list[Ephemeral] = []
@@ -94,25 +73,46 @@ class Workspace:
             "chat.postMessage": self.chat_post_message,
             "chat.update": self.chat_update,
             "chat.postEphemeral": self.chat_post_ephemeral,
-            "users.info": self.users_info,
             "conversations.info": self.conversations_info,
             "conversations.history": self.conversations_history,
             "conversations.replies": self.conversations_replies,
-        }
+        } | self.directory.handlers()
 
-    def add_user(self, user_id: str, *, name: str, tz: str = "UTC", is_bot: bool = False) -> None:
-        profile = {"real_name": name.title(), "display_name": name}
-        self.users[user_id] = {
-            "id": user_id,
-            "team_id": self.team_id,
-            "name": name,
-            "real_name": name.title(),
-            "deleted": False,
-            "tz": tz,
-            "tz_offset": 0,
-            "is_bot": is_bot,
-            "profile": profile,
-        }
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        name: str,
+        restricted: bool = False,
+        ultra_restricted: bool = False,
+        deleted: bool = False,
+        is_bot: bool = False,
+        tz: str = "UTC",
+        tz_offset: int = 0,
+        display_name: str | None = None,
+        real_name: str | None = None,
+        tz_label: str | None = None,
+    ) -> User:
+        """A member. `display_name=None` uses `name`; pass "" for someone who never set one
+        (common in real workspaces: fall back to `real_name`). `ultra_restricted` is a
+        single-channel guest, `restricted` a multi-channel one."""
+        user = User(
+            id=user_id,
+            team_id=self.team_id,
+            name=name,
+            real_name=name.title() if real_name is None else real_name,
+            display_name=name if display_name is None else display_name,
+            restricted=restricted,
+            ultra_restricted=ultra_restricted,
+            deleted=deleted,
+            is_bot=is_bot,
+            tz=tz,
+            tz_offset=tz_offset,
+            tz_label=tz_label,
+            bot_id=self.bot_id if user_id == self.bot_user_id else None,
+            updated=self._ts_base,
+        )
+        return self.directory.put_user(user)
 
     def mint_ts(self) -> str:
         """Unique, increasing message timestamps like "1764255600.000100"."""
@@ -179,13 +179,6 @@ class Workspace:
         self.ephemerals.append(Ephemeral(channel.id, user, ts, text, blocks or [], thread_ts))
         return _with_warning({"ok": True, "message_ts": ts}, warning)
 
-    def users_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        self._need("users:read")
-        user = self.users.get(str(args.get("user") or ""))
-        if user is None:
-            raise SlackError("user_not_found")
-        return {"ok": True, "user": user}
-
     def conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._visible_channel(args.get("channel"))
         self._need("groups:read" if channel.private else "channels:read")
@@ -247,9 +240,7 @@ class Workspace:
         return {"ok": True, "messages": page, "has_more": len(kept) > limit}
 
     def _need(self, scope: str) -> None:
-        if scope not in self.scopes:
-            provided = ",".join(sorted(self.scopes))
-            raise SlackError("missing_scope", needed=scope, provided=provided)
+        need_scope(self.scopes, scope)
 
     def _visible_channel(self, channel_id: object) -> Channel:
         channel = self.channels.get(channel_id) if isinstance(channel_id, str) else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +31,7 @@ from tests.fakes.slack_requests import (
     app_mention,
     block_action,
     slash_command,
+    view_submission,
 )
 from tests.support.slack_text import texts
 
@@ -99,8 +100,25 @@ class Bot:
             channel_id=channel,
             response_url=url,
             message_ts="1764255601.000200",
+            trigger_id=self.slack.mint_trigger_id(user),  # so the listener may open a modal
         )
         return await self.post(req.body, req.headers), url
+
+    async def submit_view(
+        self,
+        callback_id: str,
+        private_metadata: str,
+        values: Mapping[str, Mapping[str, Any]],
+        *,
+        user: str = ALICE,
+    ) -> httpx.Response:
+        """Submit a modal (values: block_id -> action_id -> text); returns the ack, whose body
+        carries any `response_action` such as field errors."""
+        trigger_id = self.slack.mint_trigger_id(user)
+        req = view_submission(
+            callback_id, private_metadata, values, user_id=user, trigger_id=trigger_id
+        )
+        return await self.post(req.body, req.headers)
 
     async def mention(self, text: str, **fields: Any) -> httpx.Response:
         req = app_mention(text, **fields)
