@@ -1,7 +1,9 @@
-"""The database, which is the truth: requests, their chunks and seen events (see ARCHITECTURE.md).
+"""The database, which is the truth: requests, their chunks, seen events and the audit trail (see
+ARCHITECTURE.md).
 
-``Store`` is the one door: ``store.requests``, ``store.chunks`` and ``store.events`` speak in
-typed, intent-named methods, and ``store.load`` reads a request with its chunks in one go.
+``Store`` is the one door: ``store.requests``, ``store.chunks``, ``store.events`` and
+``store.audit`` speak in typed, intent-named methods, and ``store.load`` reads a request with
+its chunks in one go.
 Nothing outside this package imports SQLAlchemy.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.store.audit import AuditLog
 from bot.store.chunks import ChunkStore
 from bot.store.database import Database, DatabaseFile, DatabaseUnavailable
 from bot.store.engine import open_engine
@@ -20,6 +23,7 @@ from bot.store.schema import bot_health
 H = bot_health.c
 
 __all__ = [
+    "AuditLog",
     "ChunkRow",
     "DatabaseUnavailable",
     "NewRequest",
@@ -40,6 +44,7 @@ class Store:
         self.requests = RequestStore(self.db)
         self.chunks = ChunkStore(self.db)
         self.events = EventLog(self.db)
+        self.audit = AuditLog(self.db)
         self._file = DatabaseFile(engine.url.database if engine.dialect.name == "sqlite" else None)
 
     async def load(self, request_id: str) -> StopRecord | None:

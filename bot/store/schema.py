@@ -76,3 +76,28 @@ bot_health = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("checked_at", sa.Float, nullable=False),
 )
+
+# The audit trail: append-only (triggers refuse UPDATE, DELETE and TRUNCATE; migration 0005) and
+# hash-chained, seq by seq (bot/core/audit.py). Every column is part of an entry's hash.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.Float, nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("actor_id", sa.String(64)),  # None: the bot itself
+    sa.Column("actor_name", sa.Text),
+    sa.Column("channel_id", sa.String(64)),
+    sa.Column("thread_link", sa.Text),
+    sa.Column("request_id", sa.String(64), index=True),
+    sa.Column("targets", sa.JSON, nullable=False),  # [server id, …]
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("stop_type", sa.String(16)),
+    sa.Column("reason", sa.Text),
+    sa.Column("rule", sa.Text),
+    sa.Column("job_ids", sa.JSON, nullable=False),
+    sa.Column("cloud_request_ids", sa.JSON, nullable=False),
+    sa.Column("detail", sa.JSON, nullable=False),  # {name: text}
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
