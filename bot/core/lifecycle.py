@@ -1,9 +1,14 @@
 """The life cycle of a stop request and of each submitted chunk: states and the allowed moves.
 
     PREVIEWED ──confirm──▶ CONFIRMED ──submit──▶ SUBMITTED ──jobs ended──▶ REPORTING ─▶ FINISHED
-        │                    │                      │
-        ├─cancel─▶ CANCELLED └─root refused─▶ PREVIEWED (click again, e.g. after inviting the bot)
-        └─ttl────▶ EXPIRED                          └─job timeout──▶ TIMED_OUT
+        │                    │  ▲                   │
+        ├─cancel─▶ CANCELLED │  │                   └─job timeout──▶ TIMED_OUT
+        ├─ttl────▶ EXPIRED   └──┼─root refused─▶ PREVIEWED (click again, e.g. once the bot is in)
+        │                       │
+        └─ask (the grant wants a second person)─▶ AWAITING_APPROVAL ──approve──▶ APPROVED ─┘
+                                                   ├─reject (or the policy now says no)─▶ REJECTED
+                                                   ├─approval_ttl─▶ APPROVAL_EXPIRED
+                                                   └─withdrawn by the requester─▶ CANCELLED
 
 ``TRANSITIONS`` is the one table of allowed moves. Every move is a compare-and-set in the store
 whose WHERE clause is ``sources_of(target)``: a row changes only if it is still in a state the move
@@ -27,6 +32,10 @@ class RequestState(StrEnum):
     REPORTING = "reporting"
     FINISHED = "finished"
     TIMED_OUT = "timed_out"
+    AWAITING_APPROVAL = "awaiting_approval"  # the requester asked; a second person must decide
+    APPROVED = "approved"  # decided, exactly once; becomes CONFIRMED with its chunks
+    REJECTED = "rejected"  # by an approver, or by the policy when checked again
+    APPROVAL_EXPIRED = "approval_expired"
 
 
 class ChunkState(StrEnum):
@@ -51,8 +60,24 @@ class ChunkState(StrEnum):
 
 TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
     RequestState.PREVIEWED: frozenset(
-        {RequestState.CONFIRMED, RequestState.CANCELLED, RequestState.EXPIRED}
+        {
+            RequestState.CONFIRMED,
+            RequestState.CANCELLED,
+            RequestState.EXPIRED,
+            RequestState.AWAITING_APPROVAL,
+        }
     ),
+    RequestState.AWAITING_APPROVAL: frozenset(
+        {
+            RequestState.APPROVED,
+            RequestState.REJECTED,
+            RequestState.APPROVAL_EXPIRED,
+            RequestState.CANCELLED,
+            RequestState.PREVIEWED,  # the approval request could not be posted: click again
+        }
+    ),
+    # CANCELLED: every server was taken by another request, or became protected, meanwhile.
+    RequestState.APPROVED: frozenset({RequestState.CONFIRMED, RequestState.CANCELLED}),
     RequestState.CONFIRMED: frozenset({RequestState.SUBMITTED, RequestState.PREVIEWED}),
     RequestState.SUBMITTED: frozenset({RequestState.REPORTING, RequestState.TIMED_OUT}),
     RequestState.REPORTING: frozenset({RequestState.FINISHED}),
@@ -60,6 +85,8 @@ TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
     RequestState.EXPIRED: frozenset(),
     RequestState.FINISHED: frozenset(),
     RequestState.TIMED_OUT: frozenset(),
+    RequestState.REJECTED: frozenset(),
+    RequestState.APPROVAL_EXPIRED: frozenset(),
 }
 
 CHUNK_TRANSITIONS: dict[ChunkState, frozenset[ChunkState]] = {
@@ -79,7 +106,7 @@ CHUNK_SETTLED = frozenset({ChunkState.ENDED, ChunkState.REJECTED})
 # Still at work: polled through the job, or checked against the servers.
 CHUNK_WATCHED = frozenset({ChunkState.SUBMITTED, ChunkState.UNCERTAIN, ChunkState.LOST})
 ACTIVE_REQUEST_STATES = frozenset(
-    {RequestState.CONFIRMED, RequestState.SUBMITTED, RequestState.REPORTING}
+    {RequestState.APPROVED, RequestState.CONFIRMED, RequestState.SUBMITTED, RequestState.REPORTING}
 )
 
 

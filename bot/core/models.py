@@ -13,6 +13,7 @@ class SkipReason(StrEnum):
     STOPPED = "stopped"  # already SHUTOFF
     STOPPING = "stopping"  # task_state powering-off
     TAKEN = "taken"  # another active request of this bot is stopping it (``by_request``)
+    PROTECTED = "protected"  # a ``[[protect]]`` rule of the policy keeps it running (``rule``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,7 @@ class Skipped:
     name: str | None = None
     status: str | None = None
     by_request: str | None = None  # TAKEN: the request that is stopping it
+    rule: str | None = None  # PROTECTED: the rule that protects it
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,17 @@ class Preview:
     soft: bool
     reason: str | None
     expires_at: datetime
+    rule: str = ""  # the grant that let the request in (recorded in the audit)
+    approval: Approval | None = None  # a second person must approve before anything stops
+    break_glass: bool = False  # the requester skips the wait; the approvers review afterwards
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """Why a request needs a second person, and who may be that person (user ids, group refs)."""
+
+    why: str
+    approvers: tuple[str, ...]
 
 
 class Outcome(StrEnum):
@@ -78,6 +91,8 @@ class RequestSummary:
     soft: bool
     reason: str | None
     job_ids: tuple[str, ...] = ()
+    approved_by: str | None = None
+    break_glass: bool = False
 
 
 #: What the public root message says about a request, from sending to its outcome.

@@ -24,12 +24,12 @@ def decode_targets(raw: Iterable[Any]) -> tuple[Target, ...]:
 
 
 def encode_skipped(skipped: Iterable[Skipped]) -> list[list[str | None]]:
-    return [[s.id, s.reason.value, s.name, s.status, s.by_request] for s in skipped]
+    return [[s.id, s.reason.value, s.name, s.status, s.by_request, s.rule] for s in skipped]
 
 
 def decode_skipped(raw: Iterable[Any]) -> tuple[Skipped, ...]:
-    """Rows of four (before requests could be taken) or five fields."""
-    return tuple(Skipped(s[0], SkipReason(s[1]), *s[2:5]) for s in raw)
+    """Rows of four (before requests could be taken), five, or six (with a protecting rule)."""
+    return tuple(Skipped(s[0], SkipReason(s[1]), *s[2:6]) for s in raw)
 
 
 def encode_results(results: Mapping[str, ServerResult]) -> StoredResults:

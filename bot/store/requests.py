@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,6 +54,10 @@ class RequestStore:
             R.updated_at: new.created_at,
             R.progress_done: 0,
             R.report_parts_posted: 0,
+            R.rule: p.rule or None,
+            R.approval_why: p.approval.why if p.approval else None,
+            R.approvers: list(p.approval.approvers) if p.approval else None,
+            R.break_glass: p.break_glass,
         }
         async with self._db.begin() as conn:
             await conn.execute(stop_requests.insert().values(values))
@@ -81,7 +85,14 @@ class RequestStore:
         return await self._cas(sa.and_(R.id == request_id, _from_sources(to)), values)
 
     async def confirm(
-        self, request_id: str, user_id: str, now: float, chunk_ids: Sequence[Sequence[str]]
+        self,
+        request_id: str,
+        user_id: str,
+        now: float,
+        chunk_ids: Sequence[Sequence[str]],
+        *,
+        approved: bool = False,
+        protected: Mapping[str, str] | None = None,
     ) -> StopRecord | None:
         """The single winning click: PREVIEWED → CONFIRMED by its requester before expiry, with its
         chunks created in the same transaction. Every other click, concurrent or replayed, loses
@@ -91,15 +102,20 @@ class RequestStore:
         request's id); if that leaves nothing, nothing changes and ``AllTaken`` says by whom.
         Confirmations are serialised (SQLite's one writer, PostgreSQL's advisory lock), so two
         requests can never both send a stop to the same server.
+
+        ``protected``: servers the policy protects now (id → rule), left out like taken ones.
+        ``approved``: the request was APPROVED by a second person (the requester's own click came
+        before, and the approval's clock no longer matters).
         """
+        if approved:
+            guard = R.state == RequestState.APPROVED.value
+        else:
+            guard = sa.and_(
+                R.state == RequestState.PREVIEWED.value, R.user_id == user_id, R.expires_at > now
+            )
         stmt = (
             stop_requests.update()
-            .where(
-                R.id == request_id,
-                _from_sources(RequestState.CONFIRMED),
-                R.user_id == user_id,
-                R.expires_at > now,
-            )
+            .where(R.id == request_id, guard)
             .values({R.state: RequestState.CONFIRMED.value, R.confirmed_by: user_id})
             .values({R.confirmed_at: now, R.updated_at: now})
         )
@@ -111,12 +127,13 @@ class RequestStore:
             request = await get_request(conn, request_id)
             assert request is not None  # updated a moment ago, in this transaction
             taken = await _taken(conn, request_id, [i for ids in chunk_ids for i in ids])
-            if len(taken) == len(request.targets):
-                raise AllTaken(taken)  # rolls the confirmation back
-            if taken:
-                request = await _leave_out(conn, request, taken)
+            kept = dict(protected or {})
+            if len(taken.keys() | kept.keys()) >= len(request.targets):
+                raise AllTaken(taken, kept)  # rolls the confirmation back
+            if taken or kept:
+                request = await _leave_out(conn, request, taken, kept)
             await conn.execute(sa.delete(stop_chunks).where(C.request_id == request_id))
-            groups = [[i for i in ids if i not in taken] for ids in chunk_ids]
+            groups = [[i for i in ids if i not in taken and i not in kept] for ids in chunk_ids]
             rows = [
                 _new_chunk(request_id, n, ids, now) for n, ids in enumerate(g for g in groups if g)
             ]
@@ -124,8 +141,49 @@ class RequestStore:
                 await conn.execute(stop_chunks.insert(), rows)
             return StopRecord(request, await chunks_of(conn, request))
 
+    async def ask_approval(self, request_id: str, user_id: str, now: float, until: float) -> bool:
+        """PREVIEWED → AWAITING_APPROVAL: the requester's click, before the preview expires; the
+        approval stays open ``until``."""
+        where = sa.and_(
+            R.id == request_id,
+            _from_sources(RequestState.AWAITING_APPROVAL),
+            R.user_id == user_id,
+            R.expires_at > now,
+        )
+        values = {R.state: RequestState.AWAITING_APPROVAL.value, R.expires_at: until}
+        return await self._cas(where, values | {R.updated_at: now})
+
+    async def decide(
+        self, request_id: str, to: RequestState, by: str | None, now: float, note: str | None
+    ) -> bool:
+        """AWAITING_APPROVAL → APPROVED or REJECTED, exactly once: by a person other than the
+        requester before the approval expires, or (``by`` None) by the policy itself."""
+        assert to in (RequestState.APPROVED, RequestState.REJECTED)
+        where = sa.and_(R.id == request_id, R.state == RequestState.AWAITING_APPROVAL.value)
+        if by is not None:
+            where = sa.and_(where, R.user_id != by, R.expires_at > now)
+        values = {R.state: to.value, R.decided_by: by, R.decided_at: now, R.decision_note: note}
+        return await self._cas(where, values | {R.updated_at: now})
+
+    async def expire_approvals(self, now: float, only: Sequence[str] | None = None) -> list[str]:
+        """Approval requests past their time (of ``only``, if given) become APPROVAL_EXPIRED:
+        the ids that did."""
+        stale = sa.and_(R.state == RequestState.AWAITING_APPROVAL.value, R.expires_at <= now)
+        if only is not None:
+            stale = sa.and_(stale, R.id.in_(list(only)))
+        async with self._db.connect() as conn:
+            ids = list((await conn.execute(sa.select(R.id).where(stale))).scalars())
+        values = {R.state: RequestState.APPROVAL_EXPIRED.value, R.updated_at: now}
+        return [i for i in ids if await self._cas(sa.and_(R.id == i, stale), values)]
+
+    async def acknowledge(self, request_id: str, by: str, now: float) -> bool:
+        """A break-glass stop reviewed by an approver: once, by the first."""
+        where = sa.and_(R.id == request_id, R.break_glass.is_(True), R.acknowledged_by.is_(None))
+        values = {R.acknowledged_by: by, R.acknowledged_at: now, R.updated_at: now}
+        return await self._cas(where, values)
+
     async def cancel(self, request_id: str, user_id: str, now: float) -> bool:
-        """PREVIEWED → CANCELLED, by the requester only."""
+        """PREVIEWED (or an approval request) → CANCELLED, by the requester only."""
         where = sa.and_(
             R.id == request_id, _from_sources(RequestState.CANCELLED), R.user_id == user_id
         )
@@ -182,11 +240,13 @@ class RequestStore:
 
 
 class AllTaken(Exception):
-    """Every server of a confirmation is being stopped by another request: nothing changed."""
+    """Every server of a confirmation is being stopped by another request (or is protected by
+    the policy now): nothing changed."""
 
-    def __init__(self, taken: dict[str, str]) -> None:
+    def __init__(self, taken: dict[str, str], protected: dict[str, str] | None = None) -> None:
         super().__init__(f"{len(taken)} servers are taken by other requests")
         self.taken = taken  # server id → the request stopping it
+        self.protected = protected or {}  # server id → the rule protecting it
 
 
 # Chunks still at work (every one not yet settled): their servers are being stopped (or may be).
@@ -208,13 +268,17 @@ async def _taken(conn: AsyncConnection, request_id: str, wanted: Sequence[str]) 
     return taken
 
 
-async def _leave_out(conn: AsyncConnection, req: RequestRow, taken: dict[str, str]) -> RequestRow:
-    """The request without the taken servers, which join its skipped list as TAKEN."""
-    targets = tuple(t for t in req.targets if t.id not in taken)
+async def _leave_out(
+    conn: AsyncConnection, req: RequestRow, taken: dict[str, str], protected: dict[str, str]
+) -> RequestRow:
+    """The request without the taken and protected servers, which join its skipped list."""
+    targets = tuple(t for t in req.targets if t.id not in taken and t.id not in protected)
     left_out = tuple(
-        Skipped(t.id, SkipReason.TAKEN, t.name, t.status, taken[t.id])
+        Skipped(t.id, SkipReason.PROTECTED, t.name, t.status, rule=protected[t.id])
+        if t.id in protected
+        else Skipped(t.id, SkipReason.TAKEN, t.name, t.status, taken[t.id])
         for t in req.targets
-        if t.id in taken
+        if t.id in taken or t.id in protected
     )
     skipped = req.skipped + left_out
     values = {R.targets: encode_targets(targets), R.skipped: encode_skipped(skipped)}

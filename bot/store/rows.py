@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.lifecycle import ChunkState, RequestState
-from bot.core.models import Preview, RequestSummary, RootState, ServerResult, Skipped, Target
+from bot.core.models import (
+    Approval,
+    Preview,
+    RequestSummary,
+    RootState,
+    ServerResult,
+    Skipped,
+    Target,
+)
 from bot.core.results import count_settled, final_state
 from bot.store.codec import decode_results, decode_skipped, decode_targets
 
@@ -42,6 +50,13 @@ class RequestRow:
     report_parts_posted: int
     root_unsure_at: float | None = None  # the root may have been posted then
     part_unsure_at: float | None = None  # report part report_parts_posted + 1 may have been
+    rule: str | None = None  # the grant that let it in
+    approval: Approval | None = None  # a second person must approve before anything stops
+    break_glass: bool = False
+    decided_by: str | None = None  # who approved or rejected (None: the policy did)
+    decided_at: float | None = None
+    decision_note: str | None = None
+    acknowledged_by: str | None = None  # break glass: the approver who reviewed it
 
     @property
     def names(self) -> dict[str, str]:
@@ -72,6 +87,15 @@ class RequestRow:
             report_parts_posted=m["report_parts_posted"],
             root_unsure_at=m["root_unsure_at"],
             part_unsure_at=m["part_unsure_at"],
+            rule=m["rule"],
+            approval=Approval(m["approval_why"], tuple(m["approvers"] or ()))
+            if m["approval_why"]
+            else None,
+            break_glass=bool(m["break_glass"]),
+            decided_by=m["decided_by"],
+            decided_at=m["decided_at"],
+            decision_note=m["decision_note"],
+            acknowledged_by=m["acknowledged_by"],
         )
 
 
@@ -150,6 +174,8 @@ class StopRecord:
             soft=req.soft,
             reason=req.reason,
             job_ids=self.job_ids,
+            approved_by=req.decided_by if req.approval and not req.break_glass else None,
+            break_glass=req.break_glass,
         )
 
     def progress(self) -> tuple[int, int]:

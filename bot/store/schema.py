@@ -38,6 +38,16 @@ stop_requests = sa.Table(
     # A post Slack may have taken without answering: look for it before posting again.
     sa.Column("root_unsure_at", sa.Float),
     sa.Column("part_unsure_at", sa.Float),
+    # Who may stop what (bot/policy): the deciding grant, and the second person's decision.
+    sa.Column("rule", sa.String(80)),
+    sa.Column("approval_why", sa.Text),  # set: a second person must approve
+    sa.Column("approvers", sa.JSON),  # [user id or group ref, …]
+    sa.Column("break_glass", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
+    sa.Column("decided_by", sa.String(32)),  # who approved or rejected
+    sa.Column("decided_at", sa.Float),
+    sa.Column("decision_note", sa.Text),  # a rejection's reason, or why the policy said no
+    sa.Column("acknowledged_by", sa.String(32)),  # break glass: the approver who reviewed it
+    sa.Column("acknowledged_at", sa.Float),
 )
 
 stop_chunks = sa.Table(

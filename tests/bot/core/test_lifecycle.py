@@ -13,11 +13,27 @@ from bot.core.lifecycle import (
 )
 
 
-def test_confirm_only_from_previewed() -> None:
-    """Only a previewed request can be confirmed, cancelled or expire."""
-    assert sources_of(RequestState.CONFIRMED) == {RequestState.PREVIEWED}
-    assert sources_of(RequestState.CANCELLED) == {RequestState.PREVIEWED}
+def test_confirm_only_from_previewed_or_approved() -> None:
+    """Only a previewed request (or one a second person approved) can be confirmed; a preview
+    expires; cancelling is for what has sent nothing yet."""
+    assert sources_of(RequestState.CONFIRMED) == {RequestState.PREVIEWED, RequestState.APPROVED}
+    assert sources_of(RequestState.CANCELLED) == {
+        RequestState.PREVIEWED,
+        RequestState.AWAITING_APPROVAL,
+        RequestState.APPROVED,
+    }
     assert sources_of(RequestState.EXPIRED) == {RequestState.PREVIEWED}
+
+
+def test_approval_is_decided_only_while_awaited() -> None:
+    """Approved, rejected and expired approvals come only from an awaiting request."""
+    for state in (
+        RequestState.APPROVED,
+        RequestState.REJECTED,
+        RequestState.APPROVAL_EXPIRED,
+    ):
+        assert sources_of(state) == {RequestState.AWAITING_APPROVAL}
+    assert sources_of(RequestState.AWAITING_APPROVAL) == {RequestState.PREVIEWED}
 
 
 def test_final_states_have_no_exit() -> None:
@@ -27,6 +43,8 @@ def test_final_states_have_no_exit() -> None:
         RequestState.EXPIRED,
         RequestState.FINISHED,
         RequestState.TIMED_OUT,
+        RequestState.REJECTED,
+        RequestState.APPROVAL_EXPIRED,
     ):
         assert TRANSITIONS[state] == frozenset()
 

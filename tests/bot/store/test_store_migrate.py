@@ -53,8 +53,8 @@ async def test_a_database_made_before_migrations_is_adopted_with_its_rows(bare) 
     requests in them still work: they can be confirmed and read back."""
     async with bare.begin() as conn:
         await conn.run_sync(old_metadata.create_all)
+        await conn.execute(old_metadata.tables["stop_requests"].insert().values(_old_row()))
     store = Store(bare)
-    await store.requests.add(new_request())
     before, after = await upgrade(bare)
     assert (before, after) == (None, head())
     async with bare.connect() as conn:
@@ -64,6 +64,28 @@ async def test_a_database_made_before_migrations_is_adopted_with_its_rows(bare) 
     assert record.request.state is RequestState.CONFIRMED
     assert [t.id for t in record.request.targets] == IDS
     await store.ping(NOW)
+
+
+def _old_row() -> dict[str, object]:
+    """A previewed request as the code before migrations wrote it (its columns only)."""
+    p = new_request().preview
+    return {
+        "id": p.request_id,
+        "team_id": "T1",
+        "channel_id": "C1",
+        "user_id": p.user_id,
+        "origin": "command",
+        "soft": False,
+        "reason": p.reason,
+        "targets": [[t.id, t.name, t.status] for t in p.targets],
+        "skipped": [],
+        "state": "previewed",
+        "created_at": NOW,
+        "expires_at": p.expires_at.timestamp(),
+        "updated_at": NOW,
+        "progress_done": 0,
+        "report_parts_posted": 0,
+    }
 
 
 def test_head_names_the_newest_migration() -> None:
