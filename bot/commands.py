@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.blocks.audit import audit_message, audit_refused_message
 from bot.blocks.help import help_message
 from bot.blocks.message import Message
 from bot.blocks.notices import (
@@ -18,10 +19,20 @@ from bot.blocks.notices import (
     cloud_error_message,
     looking_up_message,
     parse_error_message,
+    reading_audit_message,
 )
+from bot.blocks.policy import directory_down_message
 from bot.blocks.status import status_message
 from bot.bms.errors import CloudError
-from bot.core.parser import Command, HelpCommand, ParseError, StatusCommand, StopCommand
+from bot.core.parser import (
+    AuditCommand,
+    Command,
+    HelpCommand,
+    ParseError,
+    StatusCommand,
+    StopCommand,
+)
+from bot.policy.people import DirectoryUnavailable
 from bot.slack.place import Place
 from bot.slack.poster import Poster
 from bot.stops.ports import StopCloud
@@ -42,6 +53,8 @@ def first_answer(
             return checking_job_message(command.job_id)
         case StopCommand():
             return looking_up_message(len(command.server_ids))
+        case AuditCommand():
+            return reading_audit_message()
 
 
 def answered_at_once(command: Command) -> bool:
@@ -70,6 +83,20 @@ class Commands:
                 await self.status(command.job_id, place)
             case StopCommand():
                 await self.stops.preview(command, place)
+            case AuditCommand():
+                await self.audit(command.count, place)
+
+    async def audit(self, count: int, place: Place) -> None:
+        """The newest audit entries, to the policy's audit readers only."""
+        try:
+            allowed = await self.stops.gate.may_read_audit(place.user_id)
+        except DirectoryUnavailable:
+            await self.poster.tell(place, directory_down_message())
+            return
+        if not allowed:
+            await self.poster.tell(place, audit_refused_message())
+            return
+        await self.poster.tell(place, audit_message(await self.stops.store.audit.recent(count)))
 
     async def status(self, job_id: str, place: Place) -> None:
         """A job's state, server by server, with the bot's names for them when it is ours."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.bms.client import BmsClient
 from bot.commands import Commands
 from bot.settings import Settings
+from bot.slack.directory import Directory
 from bot.slack.poster import Poster
 from bot.stops.service import StopService
 from bot.store import Store
@@ -22,3 +23,4 @@ class Deps:
     watcher: Watcher
     stops: StopService
     commands: Commands
+    directory: Directory

@@ -15,6 +15,15 @@ class ActionId(StrEnum):
 
     CONFIRM = "bms_stop_confirm"
     CANCEL = "bms_stop_cancel"
+    APPROVE = "bms_approve"
+    REJECT = "bms_reject"
+    ACKNOWLEDGE = "bms_acknowledge"  # an approver has reviewed a break-glass stop
+
+
+class CallbackId(StrEnum):
+    """``callback_id`` of modals."""
+
+    REJECT_REASON = "bms_reject_reason"
 
 
 class BlockId(StrEnum):
@@ -23,6 +32,8 @@ class BlockId(StrEnum):
     PREVIEW_ACTIONS = "bms_preview_actions"
     SIMULATOR_BANNER = "bms_simulator_banner"
     ROOT_PROGRESS = "bms_root_progress"
+    APPROVAL_ACTIONS = "bms_approval_actions"
+    REJECT_REASON = "bms_reject_reason"  # the modal's input block (its action: REJECT_REASON)
 
 
 class MetadataEvent(StrEnum):

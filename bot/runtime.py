@@ -24,9 +24,12 @@ from bot.commands import Commands
 from bot.core.clock import Timing
 from bot.deps import Deps
 from bot.http import web_app
+from bot.policy.load import PolicyError, load_policy
+from bot.policy.model import Policy
 from bot.retry import RetryPolicy
 from bot.settings import Settings
 from bot.slack.clients import create_slack_client
+from bot.slack.directory import Directory
 from bot.slack.edit_gate import ProgressGate
 from bot.slack.poster import Poster, SlackFailure, SlackUnreachable, slack_call
 from bot.stops.service import StopService
@@ -52,7 +55,23 @@ async def _open_store(settings: Settings) -> Store:
         ) from exc
 
 
-def build_deps(settings: Settings, backend: CloudBackend, store: Store) -> Deps:
+def load_policy_of(settings: Settings) -> Policy | None:
+    """The policy ``BMS_POLICY_FILE`` names (``StartupError`` naming every mistake), or None."""
+    if settings.bms_policy_file is None:
+        log.warning(
+            "no policy is set (BMS_POLICY_FILE): every full member of the workspace may stop "
+            "servers in any channel the bot is in; guests, bots and deactivated accounts may not"
+        )
+        return None
+    try:
+        return load_policy(settings.bms_policy_file)
+    except PolicyError as exc:
+        raise StartupError(str(exc)) from exc
+
+
+def build_deps(
+    settings: Settings, backend: CloudBackend, store: Store, policy: Policy | None = None
+) -> Deps:
     """Everything the listeners and the scheduled jobs use, wired once."""
     retry = RetryPolicy(
         attempts=settings.bms_retry_attempts,
@@ -81,15 +100,17 @@ def build_deps(settings: Settings, backend: CloudBackend, store: Store) -> Deps:
         retry_budget=settings.bms_retry_max_seconds,
         reconcile_window=settings.bms_reconcile_seconds,
     )
-    stops = StopService(bms, store, poster, watcher, timing)
+    wanted = policy is not None and bool(policy.group_refs())
+    directory = Directory(poster.client, wanted=wanted)
+    stops = StopService(bms, store, poster, watcher, timing, directory, policy=policy)
     commands = Commands(stops, bms, store.requests, poster, backend.samples)
-    return Deps(settings, bms, store, poster, watcher, stops, commands)
+    return Deps(settings, bms, store, poster, watcher, stops, commands, directory)
 
 
 async def _check_slack_token(deps: Deps) -> None:
     """Fail fast on a wrong token instead of failing every command later."""
     try:
-        await slack_call(deps.poster.client.auth_test())
+        answer = await slack_call(deps.poster.client.auth_test())
     except SlackUnreachable as exc:
         raise StartupError(
             f"cannot reach Slack at {deps.settings.slack_api_url} ({exc.detail}). "
@@ -100,6 +121,8 @@ async def _check_slack_token(deps: Deps) -> None:
             f"Slack rejected SLACK_BOT_TOKEN ({exc.error}). Check the token (xoxb-…) and "
             "SLACK_API_URL, or run `bms-bot check`."
         ) from exc
+    url = answer.get("url")
+    deps.poster.workspace_url = url if isinstance(url, str) and url.startswith("https://") else None
 
 
 async def _check_app_token(app: AsyncApp, token: str) -> None:
@@ -111,6 +134,19 @@ async def _check_app_token(app: AsyncApp, token: str) -> None:
             f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}): use an app-level "
             "token (xapp-…) with connections:write, and turn Socket Mode on for the app."
         ) from exc
+
+
+async def _read_groups(deps: Deps, policy: Policy | None) -> None:
+    """Read the user groups before serving, and warn about those the policy names but Slack
+    does not know (a typo, a deleted group): they let nobody in."""
+    if not deps.directory.wanted or policy is None:
+        return
+    if not await deps.directory.refresh():
+        log.warning("user groups unreadable at start; requests naming them wait for the next read")
+        return
+    unknown = deps.directory.groups.unknown(policy.group_refs())
+    if unknown:
+        log.warning("the policy names user groups Slack does not know", extra={"groups": unknown})
 
 
 @dataclass
@@ -133,11 +169,15 @@ class Runtime:
             except BackendUnavailable as exc:
                 raise StartupError(str(exc)) from exc
             self._owns_backend = True
+        policy = load_policy_of(self.settings)
         store = await _open_store(self.settings)
-        deps = self.deps = build_deps(self.settings, self.backend, store)
+        deps = self.deps = build_deps(self.settings, self.backend, store, policy)
         await _check_slack_token(deps)
         self.app = create_app(deps)
+        await _read_groups(deps, policy)
         deps.watcher.start(deps.stops.tick, deps.stops.housekeeping)
+        if deps.directory.wanted:
+            deps.watcher.every("groups", self.settings.bms_groups_refresh, deps.directory.refresh)
         await deps.stops.resume_all()
         await self._serve(deps, self.app)
         log.info(

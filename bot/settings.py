@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal, cast
 
 from pydantic import (
@@ -86,6 +87,11 @@ class Settings(DatabaseSettings):
     bms_retry_attempts: int = Field(5, ge=1, le=20)
     bms_retry_max_seconds: float = Field(30.0, gt=0)
     bms_retry_base_delay: float = Field(0.5, ge=0)
+
+    bms_policy_file: Path | None = Field(
+        None, description="TOML file: who may stop what (README, Policy reference)"
+    )
+    bms_groups_refresh: float = Field(300.0, ge=5, description="Seconds between user-group reads")
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] | None = None  # None: text on a terminal, else JSON

@@ -61,6 +61,14 @@ class Watcher:
         finally:
             self._running.discard(task)
 
+    def every(self, name: str, seconds: float, work: Callable[[], Awaitable[object]]) -> None:
+        """Another periodic job (``name`` is its id), tracked like the others."""
+
+        async def tracked() -> None:
+            await self._tracked(_done(work()))
+
+        self.scheduler.add_job(tracked, "interval", seconds=seconds, id=name, replace_existing=True)
+
     def watch(self, request_id: str, *, first_in: float | None = None) -> None:
         if self._poll is None:
             raise RuntimeError("Watcher.start() must run before watch()")
@@ -86,7 +94,9 @@ class Watcher:
 
     def watching(self) -> list[str]:
         return [
-            j.id.removeprefix("poll:") for j in self.scheduler.get_jobs() if j.id != "housekeeping"
+            j.id.removeprefix("poll:")
+            for j in self.scheduler.get_jobs()
+            if j.id.startswith("poll:")
         ]
 
     async def shutdown(self, grace: float = 10.0) -> None:
@@ -99,3 +109,7 @@ class Watcher:
         self.scheduler.shutdown(wait=False)
         if self._running:
             await asyncio.wait(set(self._running), timeout=grace)
+
+
+async def _done(work: Awaitable[object]) -> None:
+    await work

@@ -178,6 +178,10 @@ def timeout_message(job_ids: Sequence[str], seconds: float) -> Message:
     return build(f"Still running after {waited}; I stopped watching.", [section(text)])
 
 
+def reading_audit_message() -> Message:
+    return _notice("Reading the audit trail…")
+
+
 def checking_job_message(job_id: str) -> Message:
     """The instant acknowledgement of ``/bms status`` while the job is read."""
     return _notice(f"Checking job {code(job_id)}…")

@@ -19,6 +19,7 @@ from bot.blocks.message import (
     header,
     section,
 )
+from bot.blocks.policy import protected_title
 from bot.blocks.text import code, inline, plural, slack_date
 from bot.core.models import Preview, Skipped, SkipReason, Target
 from bot.ids import ActionId, BlockId
@@ -38,6 +39,7 @@ SKIP_TITLES = {
     SkipReason.STOPPED: "already stopped",
     SkipReason.STOPPING: "already stopping",
     SkipReason.TAKEN: "already being stopped by another request",
+    SkipReason.PROTECTED: "protected by the policy",
 }
 
 
@@ -70,6 +72,7 @@ def _counts(p: Preview) -> str:
         f"*Will stop {len(p.targets):,}* · unknown {len(by[SkipReason.UNKNOWN]):,}"
         f" · already stopped {len(by[SkipReason.STOPPED]):,}"
         f" · stopping {len(by[SkipReason.STOPPING]):,}"
+        + (f" · protected {len(by[SkipReason.PROTECTED]):,}" if by[SkipReason.PROTECTED] else "")
     )
 
 
@@ -96,14 +99,52 @@ def _listing(
 def _skipped_blocks(skipped: Sequence[Skipped], budget: int) -> list[Block]:
     blocks: list[Block] = []
     for reason, group in _group(skipped).items():
-        if group:
+        if reason is SkipReason.PROTECTED:
+            blocks += _protected_blocks(group, budget // 3)
+        elif group:
             title = f"*Skipped: {plural(len(group), 'id')} {SKIP_TITLES[reason]}*"
             blocks += _listing(title, group, skipped_row, budget // 3, MAX_SKIPPED_ROWS)
     return blocks
 
 
+def _protected_blocks(group: Sequence[Skipped], budget: int) -> list[Block]:
+    """Protected servers first, each rule with its own list: they are never stopped."""
+    by_rule: dict[str, list[Skipped]] = {}
+    for skip in group:
+        by_rule.setdefault(skip.rule or "?", []).append(skip)
+    blocks: list[Block] = []
+    for rule, skips in by_rule.items():
+        title = protected_title(rule, len(skips))
+        share = budget // max(1, len(by_rule))
+        blocks += _listing(title, skips, skipped_row, share, MAX_SKIPPED_ROWS)
+    return blocks
+
+
+def _approval_line(p: Preview, approvers: str) -> str:
+    if p.approval is None:
+        return ""
+    if p.break_glass:
+        return (
+            f"\n🚨 *Break glass*: this stops at once, without waiting for an approval "
+            f"({inline(p.approval.why, 300)}). {approvers} are told and review it afterwards."
+        )
+    return (
+        f"\n*Needs approval* ({inline(p.approval.why, 300)}): your click asks {approvers}; "
+        "nothing stops until one of them approves."
+    )
+
+
 def _buttons(p: Preview, *, again: bool = False) -> Block:
     count = plural(len(p.targets), "server")
+    if p.approval is not None and not p.break_glass:
+        return actions(
+            BlockId.PREVIEW_ACTIONS,
+            button("Ask for approval", ActionId.CONFIRM, p.request_id, style="primary"),
+            button("Cancel", ActionId.CANCEL, p.request_id),
+        )
+    label = "Submit again" if again else f"Stop {count}"
+    if p.break_glass and not again:
+        label = f"Stop {count} now (break glass)"
     kind = "a forced (HARD) stop, although you asked for SOFT" if p.soft else "a forced (HARD) stop"
     dialog = confirm_dialog(
         f"Stop {count}?",
@@ -114,7 +155,7 @@ def _buttons(p: Preview, *, again: bool = False) -> Block:
     return actions(
         BlockId.PREVIEW_ACTIONS,
         button(
-            "Submit again" if again else f"Stop {count}",
+            label,
             ActionId.CONFIRM,
             p.request_id,
             style="danger",
@@ -131,8 +172,9 @@ def _footer(p: Preview) -> Block:
     )
 
 
-def preview_message(p: Preview, *, again: bool = False) -> Message:
-    """What will stop and what is skipped; buttons only when something would stop."""
+def preview_message(p: Preview, *, again: bool = False, approvers: str = "") -> Message:
+    """What will stop and what is skipped; buttons only when something would stop.
+    ``approvers``: who the approval would go to, as mentions, when one is needed."""
     if not p.targets:
         return _nothing_to_stop(p)
     head = [
@@ -141,7 +183,10 @@ def preview_message(p: Preview, *, again: bool = False) -> Message:
             if again
             else f"Stop {plural(len(p.targets), 'server')}?"
         ),
-        section(f"{_counts(p)}\n{stop_type_line(p.soft)}\n{reason_line(p.reason)}"),
+        section(
+            f"{_counts(p)}\n{stop_type_line(p.soft)}\n{reason_line(p.reason)}"
+            f"{_approval_line(p, approvers)}"
+        ),
     ]
     tail = [_footer(p), _buttons(p, again=again)]
     room = MESSAGE_BUDGET - _RESERVE - blocks_size(head + tail)

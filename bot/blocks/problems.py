@@ -56,6 +56,13 @@ _WORDS: dict[ProblemKind, Callable[[Problem], str]] = {
         "so split them into several requests"
     ),
     ProblemKind.SOFT_AND_HARD: lambda _: "Use either `--soft` or `--hard`, not both",
+    ProblemKind.BREAK_GLASS_NEEDS_REASON: lambda _: (
+        "`--break-glass` needs a `reason:` (the approvers review it afterwards), e.g. "
+        "`--break-glass reason: db outage, no approver awake`"
+    ),
+    ProblemKind.AUDIT_COUNT: lambda p: (
+        f"`/bms audit` takes how many entries to show, 1 to {p.limit}; not {_echo(p.token)}"
+    ),
     ProblemKind.STATUS_NEEDS_JOB: lambda _: f"`/bms status` needs a job id, e.g. {_STATUS_EXAMPLE}",
     ProblemKind.STATUS_EXTRA_TOKENS: lambda p: (
         f"`/bms status` takes exactly one job id; remove {_echo(p.token)}"

@@ -32,6 +32,10 @@ def _state_line(state: RootState, s: RequestSummary, done: int, failed: int) -> 
 def _who_line(s: RequestSummary) -> str:
     kind = "SOFT requested, performed as HARD" if s.soft else "HARD"
     who = f"{user_mention(s.user_id)} is stopping *{plural(s.total, 'server')}* ({kind})."
+    if s.approved_by:
+        who += f" Approved by {user_mention(s.approved_by)}."
+    if s.break_glass:
+        who += " 🚨 *Break glass*: stopped without waiting for an approval."
     return f"{who}\n{reason_line(s.reason)}"
 
 

@@ -2,8 +2,9 @@
 
 Grammar (first word case-insensitive; empty text is ``help``)::
 
-    stop <server-id> [<server-id> …] [--soft | --hard] [reason: <text>]
+    stop <server-id> [<server-id> …] [--soft | --hard] [--break-glass] [reason: <text>]
     status <job-id>
+    audit [<n>]
     help
 
 Server ids are UUIDs, separated by any mix of spaces, commas, semicolons and newlines, optionally
@@ -26,13 +27,15 @@ from bot.bms.models import is_job_id
 from bot.core.problems import Problem, ProblemKind
 
 USAGE = (
-    "/bms stop <server-id> [<server-id> …] [--soft] [reason: <text>]"
-    " · /bms status <job-id> · /bms help"
+    "/bms stop <server-id> [<server-id> …] [--soft] [--break-glass] [reason: <text>]"
+    " · /bms status <job-id> · /bms audit [n] · /bms help"
 )
 EXAMPLE_ID = "616fb98f-46ca-475e-917e-2563e5a8cd19"
 MAX_IDS = 5000
 MAX_REASON = 500
 MAX_SHOWN_PROBLEMS = 5
+AUDIT_DEFAULT = 20
+AUDIT_MAX = 100
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I | re.A)
 # Zero-width spaces and joiners separate like spaces: they come with copy-paste, never on purpose.
@@ -50,6 +53,7 @@ class StopCommand:
     server_ids: tuple[str, ...]
     soft: bool
     reason: str | None
+    break_glass: bool = False  # skip the approval; the approvers review it afterwards
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,13 @@ class StatusCommand:
     """Show a BMS job's state; the id is opaque (``bot.bms.models.is_job_id``)."""
 
     job_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditCommand:
+    """Show the newest ``count`` audit entries (to the policy's audit readers)."""
+
+    count: int = AUDIT_DEFAULT
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +83,7 @@ class ParseError:
     usage: str = USAGE
 
 
-Command = StopCommand | StatusCommand | HelpCommand | ParseError
+Command = StopCommand | StatusCommand | AuditCommand | HelpCommand | ParseError
 
 
 def unescape(text: str) -> str:
@@ -103,6 +114,8 @@ def parse_command(text: str) -> Command:
         return _parse_stop(rest)
     if verb == "status":
         return _parse_status(rest)
+    if verb == "audit":
+        return _parse_audit(rest)
     if _UUID.fullmatch(_unwrap(first)):
         return ParseError((Problem(ProblemKind.STOP_FIRST),))
     return ParseError((Problem(ProblemKind.NOT_A_COMMAND, first),))
@@ -130,7 +143,7 @@ def _parse_stop(rest: str) -> StopCommand | ParseError:
     for token in _tokens(body):
         bare = _unwrap(token)
         option = _option(bare)
-        if option in ("--soft", "--hard"):
+        if option in ("--soft", "--hard", "--break-glass"):
             flags.add(option)
         elif option is not None:
             bad.append(token)
@@ -142,7 +155,8 @@ def _parse_stop(rest: str) -> StopCommand | ParseError:
     problems.extend(_stop_shape_problems(ids, flags, reason, any_bad=bool(bad)))
     if problems:
         return ParseError(tuple(problems))
-    return StopCommand(tuple(ids), soft="--soft" in flags, reason=reason)
+    glass = "--break-glass" in flags
+    return StopCommand(tuple(ids), soft="--soft" in flags, reason=reason, break_glass=glass)
 
 
 def _option(token: str) -> str | None:
@@ -200,6 +214,8 @@ def _stop_shape_problems(
         problems.append(Problem(ProblemKind.TOO_MANY_IDS, count=len(ids), limit=MAX_IDS))
     if {"--soft", "--hard"} <= flags:
         problems.append(Problem(ProblemKind.SOFT_AND_HARD))
+    if "--break-glass" in flags and not reason:
+        problems.append(Problem(ProblemKind.BREAK_GLASS_NEEDS_REASON))
     return problems
 
 
@@ -214,3 +230,15 @@ def _parse_status(rest: str) -> StatusCommand | ParseError:
     if not is_job_id(job_id):
         return ParseError((Problem(ProblemKind.NOT_A_JOB_ID, tokens[0]),))
     return StatusCommand(job_id)
+
+
+def _parse_audit(rest: str) -> AuditCommand | ParseError:
+    tokens = [_unwrap(t) for t in _tokens(rest) if _unwrap(t)]
+    if not tokens:
+        return AuditCommand()
+    if len(tokens) == 1 and tokens[0].isascii() and tokens[0].isdigit():
+        count = int(tokens[0])
+        if 1 <= count <= AUDIT_MAX:
+            return AuditCommand(count)
+    bad = Problem(ProblemKind.AUDIT_COUNT, " ".join(tokens[:3]), limit=AUDIT_MAX)
+    return ParseError((bad,))

@@ -23,6 +23,8 @@ class ProblemKind(StrEnum):
     NO_SERVER_IDS_REASON_FIRST = "no_server_ids_reason_first"  # the ids went into the reason
     TOO_MANY_IDS = "too_many_ids"  # count, limit
     SOFT_AND_HARD = "soft_and_hard"
+    BREAK_GLASS_NEEDS_REASON = "break_glass_needs_reason"
+    AUDIT_COUNT = "audit_count"  # token: what came instead of a number; limit
     STATUS_NEEDS_JOB = "status_needs_job"
     STATUS_EXTRA_TOKENS = "status_extra_tokens"  # token: the first extra words, joined
     NOT_A_JOB_ID = "not_a_job_id"  # token

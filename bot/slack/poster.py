@@ -120,6 +120,18 @@ class Poster:
         self.edits = edits or ProgressGate(0)
         self.simulated = simulated
         self.pacer = pacer or ChannelPacer()
+        self.workspace_url: str | None = None  # from auth.test, for permalinks
+
+    def permalink(
+        self, channel_id: str, ts: str | None, thread_ts: str | None = None
+    ) -> str | None:
+        """A link to a message, in Slack's permalink form (no API call, no history scope)."""
+        if not (self.workspace_url and ts):
+            return None
+        link = f"{self.workspace_url.rstrip('/')}/archives/{channel_id}/p{ts.replace('.', '')}"
+        if thread_ts and thread_ts != ts:
+            link += f"?thread_ts={thread_ts}&cid={channel_id}"
+        return link
 
     def _out(self, message: Message) -> Message:
         return with_simulator_banner(message) if self.simulated else message

@@ -3,6 +3,7 @@ concurrent clicks and replays; every loser is told what happened instead."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -10,44 +11,72 @@ from bot.blocks.message import Message
 from bot.blocks.notices import (
     already_handled_message,
     cancelled_message,
+    cloud_error_message,
     expired_message,
     not_yours_message,
     taken_message,
 )
+from bot.blocks.policy import (
+    directory_down_message,
+    protected_since_message,
+    refusal_text,
+    refused_message,
+)
+from bot.bms.errors import CloudError
+from bot.core.audit import AuditKind
 from bot.core.clicks import Refusal, refusal
 from bot.core.clock import Timing
 from bot.core.lifecycle import RequestState, chunks
 from bot.logs import request_id_var
+from bot.policy.people import DirectoryUnavailable
 from bot.slack.place import Place
 from bot.slack.poster import Poster
+from bot.stops.gate import Gate
 from bot.stops.ports import Clock
+from bot.stops.trail import Trail
 from bot.store import RequestRow, StopRecord
 from bot.store.requests import AllTaken, RequestStore
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """The requester's click asked for an approval instead of stopping anything."""
+
+    request: RequestRow
+
+
 @dataclass(frozen=True)
 class Clicks:
     requests: RequestStore
     poster: Poster
+    gate: Gate
     timing: Timing
     clock: Clock
+    trail: Trail
 
-    async def confirm(self, request_id: str, place: Place) -> StopRecord | None:
-        """The confirmed request with its chunks if this click won; None if it was refused."""
+    async def confirm(self, request_id: str, place: Place) -> StopRecord | Asked | None:
+        """The confirmed request with its chunks if this click won; ``Asked`` if the policy
+        wants a second person first; None if it was refused."""
         request_id_var.set(request_id)  # every log line of this click (its own task) names it
         now = self.clock()
         req = await self.requests.get(request_id)
         if await self._refused(req, place, now):
             return None
         assert req is not None  # a missing request is always refused
+        protected = await self._policy_allows(req, place)
+        if protected is None:
+            return None
+        if req.approval is not None and not req.break_glass:
+            return await self._ask(req, place, now)
         ids = chunks([t.id for t in req.targets])
         try:
-            record = await self.requests.confirm(request_id, place.user_id, now, ids)
+            record = await self.requests.confirm(
+                request_id, place.user_id, now, ids, protected=protected
+            )
         except AllTaken as all_taken:
-            notice = taken_message(all_taken.taken, req.names, left=0)
-            await self.poster.tell(place, notice, replace=False)
+            await self._left_out(place, req, all_taken.taken, all_taken.protected, left=0)
             return None
         if record is None:
             # Lost a race with a concurrent click (or the clock ran out meanwhile): say so.
@@ -57,11 +86,66 @@ class Clicks:
                 await self.poster.tell(place, already_handled_message("previewed"), replace=False)
             return None
         log.info("request confirmed", extra={"request": request_id, "user": place.user_id})
+        kind = AuditKind.BREAK_GLASS if record.request.break_glass else AuditKind.CONFIRMED
+        await self.trail.note(kind, record.request, place.user_id)
         taken = {s.id: s.by_request for s in record.request.skipped if s.by_request}
-        if taken:
-            left = len(record.request.targets)
-            await self.poster.tell(place, taken_message(taken, req.names, left=left), replace=False)
+        await self._left_out(place, req, taken, protected, left=len(record.request.targets))
         return record
+
+    async def _left_out(
+        self,
+        place: Place,
+        req: RequestRow,
+        taken: dict[str, str],
+        protected: dict[str, str],
+        *,
+        left: int,
+    ) -> None:
+        """Tell the clicker which servers the confirmation left out, and why."""
+        if taken:
+            await self.poster.tell(place, taken_message(taken, req.names, left=left), replace=False)
+        if protected:
+            notice = protected_since_message(protected, req.names, left=left)
+            await self.poster.tell(place, notice, replace=False)
+
+    async def _policy_allows(self, req: RequestRow, place: Place) -> dict[str, str] | None:
+        """The policy checked again at the click: the servers protected since the preview, or
+        None when the requester may no longer stop them (they are told why)."""
+        try:
+            verdict, protected = await self.gate.recheck(req)
+        except DirectoryUnavailable:
+            await self.poster.tell(place, directory_down_message(), replace=False)
+            return None
+        except CloudError as err:
+            notice = cloud_error_message(err, "checking the servers again")
+            await self.poster.tell(place, notice, replace=False)
+            return None
+        if not verdict.allowed:
+            log.info("confirmation refused by the policy", extra={"denial": verdict.denial})
+            why = refusal_text(verdict, req.channel_id, self.gate.groups)
+            detail = {"step": "confirm", "denial": str(verdict.denial), "why": why}
+            await self.trail.note(
+                AuditKind.REFUSED, req, place.user_id, rule=verdict.rule, detail=detail
+            )
+            notice = refused_message(verdict, req.channel_id, self.gate.groups)
+            await self.poster.tell(place, notice, replace=False)
+            return None
+        return protected
+
+    async def _ask(self, req: RequestRow, place: Place, now: float) -> Asked | None:
+        until = now + self.gate.approval_ttl
+        if await self.requests.ask_approval(req.id, place.user_id, now, until):
+            log.info("approval asked", extra={"request": req.id, "user": place.user_id})
+            asked = dataclasses.replace(req, state=RequestState.AWAITING_APPROVAL, expires_at=until)
+            why = req.approval.why if req.approval else ""
+            await self.trail.note(
+                AuditKind.APPROVAL_REQUESTED, asked, place.user_id, detail={"why": why}
+            )
+            return Asked(asked)
+        fresh = await self.requests.get(req.id)
+        if not await self._refused(fresh, place, now):
+            await self.poster.tell(place, already_handled_message("previewed"), replace=False)
+        return None
 
     async def cancel(self, request_id: str, place: Place) -> None:
         """Only the requester, only while previewed; anyone else is told why not."""
@@ -73,6 +157,9 @@ class Clicks:
             await self._refused(await self.requests.get(request_id), place, now)
             return
         log.info("request cancelled", extra={"request": request_id, "user": place.user_id})
+        await self.trail.note(
+            AuditKind.CANCELLED, await self.requests.get(request_id), place.user_id
+        )
         await self.poster.tell(place, cancelled_message(), replace=True)
 
     async def _refused(self, req: RequestRow | None, place: Place, now: float) -> bool:

@@ -5,10 +5,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from bot.bms.models import Job, Server
+from bot.policy.people import GroupIndex, Person
 
 Clock = Callable[[], float]  # epoch seconds; ``time.time`` outside the tests
 
@@ -31,3 +32,14 @@ class Schedule(Protocol):
     def unwatch(self, request_id: str) -> None: ...
 
     def watching(self) -> list[str]: ...
+
+
+class People(Protocol):
+    """Who somebody is and the user groups (``bot.slack.directory.Directory``)."""
+
+    @property
+    def groups(self) -> GroupIndex: ...
+
+    async def person(self, user_id: str) -> Person: ...
+
+    async def recheck(self, refs: Iterable[str]) -> GroupIndex: ...

@@ -14,7 +14,9 @@ from bot.core.clock import Timing
 from bot.core.models import Preview
 from bot.core.parser import StopCommand
 from bot.logs import request_id_var
+from bot.policy.decide import Verdict
 from bot.slack.place import Place
+from bot.stops.gate import Gate
 from bot.stops.ports import Clock, StopCloud
 from bot.store import NewRequest, RequestRow
 from bot.store.requests import RequestStore
@@ -31,6 +33,7 @@ def new_request_id() -> str:
 class Previews:
     cloud: StopCloud
     requests: RequestStore
+    gate: Gate
     timing: Timing
     clock: Clock
 
@@ -45,16 +48,23 @@ class Previews:
             Place(req.team_id, req.channel_id, req.user_id, req.origin, req.thread_ts, None),
             soft=req.soft,
             reason=req.reason,
+            kept_rule=req.rule or "",
         )
         log.info("resubmission offered", extra={"request": req.id, "again": preview.request_id})
         return preview
 
-    async def prepare(self, command: StopCommand, place: Place) -> Preview:
-        """Classify every id (``CloudError`` if the lookup fails); store the request if anything
-        is left to stop."""
+    async def prepare(self, command: StopCommand, place: Place, verdict: Verdict) -> Preview:
+        """Classify every id (``CloudError`` if the lookup fails), leaving protected servers
+        out; store the request, with what the policy asks of it, if anything is left to stop."""
         found = await self.cloud.find_servers(command.server_ids)
         preview = await self._store(
-            command.server_ids, found, place, soft=command.soft, reason=command.reason
+            command.server_ids,
+            found,
+            place,
+            soft=command.soft,
+            reason=command.reason,
+            verdict=verdict,
+            break_glass=command.break_glass,
         )
         request_id_var.set(preview.request_id)  # this listener runs in its own task: it stays
         log.info(
@@ -76,9 +86,16 @@ class Previews:
         *,
         soft: bool,
         reason: str | None,
+        verdict: Verdict | None = None,
+        break_glass: bool = False,
+        kept_rule: str = "",
     ) -> Preview:
-        """Classify, and store a PREVIEWED request for ``place`` if anything is left to stop."""
-        targets, skipped = classify(server_ids, found)
+        """Classify, and store a PREVIEWED request for ``place`` if anything is left to stop.
+        ``verdict`` None: a resubmission, which keeps what its request was decided under."""
+        targets, skipped = classify(server_ids, found, self.gate.protected(server_ids, found))
+        approval = None
+        if verdict is not None:
+            approval = self.gate.approval(verdict, [found[t.id] for t in targets])
         now = self.clock()
         preview = Preview(
             request_id=new_request_id(),
@@ -88,6 +105,9 @@ class Previews:
             soft=soft,
             reason=reason,
             expires_at=datetime.fromtimestamp(self.timing.preview_expiry(now), UTC),
+            rule=verdict.rule if verdict else kept_rule,
+            approval=approval,
+            break_glass=break_glass and approval is not None,
         )
         if targets:
             new = NewRequest(

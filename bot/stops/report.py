@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.blocks.approval import finished_line
 from bot.blocks.notices import report_undeliverable_message, timeout_message
 from bot.blocks.results import result_messages
 from bot.core.clock import Timing
@@ -20,10 +21,20 @@ from bot.slack.poster import Poster, SlackFailure, SlackUnreachable
 from bot.slack.thread import RequestThread
 from bot.stops.ports import Clock, Schedule
 from bot.stops.reach import requester_of, show_state
+from bot.stops.trail import Trail
 from bot.store import RequestRow, StopRecord
 from bot.store.requests import RequestStore
 
 log = logging.getLogger(__name__)
+_OUTCOME = {
+    "done": "✅ Done",
+    "partial": "⚠️ Partly failed",
+    "failed": "❌ Failed",
+    "uncertain": "❓ Uncertain",
+    "timed_out": "⏱️ Timed out",
+    "running": "⏳ Running",
+    "submitting": "⏳ Submitting",
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,7 @@ class Reports:
     schedule: Schedule
     timing: Timing
     clock: Clock
+    trail: Trail
 
     async def finish(self, thread: RequestThread, record: StopRecord) -> None:
         """Every job has ended: the report, the final root, and FINISHED."""
@@ -47,12 +59,18 @@ class Reports:
             self.schedule.unwatch(req.id)
             thread.close()
             log.info("request finished", extra={"outcome": outcome})
+            await self.trail.outcome(record, outcome)
+            link = self.trail.link(req)
+            await self.trail.announce(
+                finished_line(record.summary(), _OUTCOME[outcome], req.channel_id, link)
+            )
 
     async def time_out(self, thread: RequestThread, record: StopRecord) -> None:
         """Stop watching: say which jobs still run and how to check them; report what is known."""
         if not await self.requests.move(record.id, RequestState.TIMED_OUT, self.clock()):
             return
         self.schedule.unwatch(record.id)
+        await self.trail.outcome(record, "timed_out")
         running = [c.job_id for c in record.in_state(ChunkState.SUBMITTED) if c.job_id]
         log.warning("request timed out", extra={"jobs": running})
         await thread.say(timeout_message(running, self.timing.job_timeout))

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.blocks.message import Message
 from bot.blocks.notices import (
     not_in_channel_message,
     slack_refused_message,
@@ -50,8 +51,11 @@ class Roots:
     clock: Clock
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
 
-    async def open(self, record: StopRecord, place: Place | None) -> StopRecord | None:
-        """The record with its root and thread, or None: nothing may be sent now.
+    async def open(
+        self, record: StopRecord, place: Place | None, first: Message | None = None
+    ) -> StopRecord | None:
+        """The record with its root and thread, or None: nothing may be sent now. ``first`` is
+        what the root says at first (the progress root, or an approval request).
 
         Slack refusing the post (it answered): with a person clicking, or when the answer is
         final, the request goes back to PREVIEWED (the same button works again) and the person
@@ -70,7 +74,9 @@ class Roots:
                     await self.sleep(LOOK_AFTER_SECONDS * (attempt + 1))
                     continue
             try:
-                opened = await thread.open(root_message(record.summary(), 0, 0, "submitting"))
+                opened = await thread.open(
+                    first or root_message(record.summary(), 0, 0, "submitting")
+                )
             except SlackUnreachable:
                 req = await self._unsure(req)
                 continue

@@ -18,19 +18,27 @@ import logging
 import secrets
 import time
 
+from bot.blocks.approval import break_glass_alert
 from bot.blocks.notices import cloud_error_message
+from bot.blocks.policy import directory_down_message, mentions, refusal_text, refused_message
 from bot.blocks.preview import preview_message
 from bot.bms.errors import CloudError
+from bot.core.audit import AuditKind
 from bot.core.clock import Timing, events_forgotten_before
 from bot.core.lifecycle import CHUNK_SETTLED, RequestState
 from bot.core.parser import StopCommand
 from bot.logs import request_id_var
+from bot.policy.decide import Verdict
+from bot.policy.model import Policy
+from bot.policy.people import DirectoryUnavailable
 from bot.slack.place import Place
 from bot.slack.poster import Poster
 from bot.slack.thread import RequestThread
-from bot.stops.clicks import Clicks
+from bot.stops.approvals import Approvals
+from bot.stops.clicks import Asked, Clicks
+from bot.stops.gate import Gate
 from bot.stops.poll import Polls
-from bot.stops.ports import Clock, Schedule, StopCloud
+from bot.stops.ports import Clock, People, Schedule, StopCloud
 from bot.stops.preview import Previews
 from bot.stops.reach import thread_of
 from bot.stops.reconcile import Reconciliations
@@ -39,7 +47,8 @@ from bot.stops.report import Reports
 from bot.stops.root import Roots
 from bot.stops.settle import Settlements
 from bot.stops.submit import Submissions
-from bot.store import DatabaseUnavailable, StopRecord, Store
+from bot.stops.trail import Trail
+from bot.store import DatabaseUnavailable, RequestRow, StopRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +61,9 @@ class StopService:
         poster: Poster,
         schedule: Schedule,
         timing: Timing,
+        people: People,
+        *,
+        policy: Policy | None = None,
         now: Clock = time.time,
     ) -> None:
         self.store = store
@@ -62,30 +74,97 @@ class StopService:
         self._sending: set[asyncio.Task[object]] = set()  # clicks and resumes between CAS and POST
         requests, chunks = store.requests, store.chunks
         settlements = Settlements(chunks, now)
-        self.previews = Previews(cloud, requests, timing, now)
-        self.clicks = Clicks(requests, poster, timing, now)
+        self.gate = gate = Gate(policy, people, cloud)
+        audit_channel = policy.audit.channel if policy else None
+        self.trail = trail = Trail(store.audit, people, poster, now, audit_channel)
+        self.previews = Previews(cloud, requests, gate, timing, now)
+        self.clicks = Clicks(requests, poster, gate, timing, now, trail)
         self.roots = Roots(requests, poster, now)
-        self.submissions = Submissions(cloud, requests, chunks, settlements, schedule, now)
+        self.approvals = Approvals(requests, poster, gate, self.roots, now, trail)
+        self.submissions = Submissions(cloud, requests, chunks, settlements, schedule, now, trail)
         self.polls = Polls(cloud, requests, chunks, now)
         self.reconciliations = Reconciliations(cloud, chunks, self.previews, poster, timing, now)
-        self.reports = Reports(requests, poster, schedule, timing, now)
+        self.reports = Reports(requests, poster, schedule, timing, now, trail)
         self.recoveries = Recoveries(settlements, timing, now)
 
     async def preview(self, command: StopCommand, place: Place) -> None:
-        """Look the servers up and show the requester what would stop, with the buttons."""
+        """Ask the policy, look the servers up and show the requester what would stop, with
+        the buttons (or why they may not)."""
+        named = len(command.server_ids)
         try:
-            shown = await self.previews.prepare(command, place)
+            _, verdict = await self.gate.admit(
+                place.user_id, place.channel_id, named, break_glass=command.break_glass
+            )
+        except DirectoryUnavailable:
+            await self.poster.tell(place, directory_down_message())
+            return
+        if not verdict.allowed:
+            log.info("request refused by the policy", extra={"denial": verdict.denial})
+            await self.trail.note(
+                AuditKind.REFUSED,
+                None,
+                place.user_id,
+                channel=place.channel_id,
+                rule=verdict.rule,
+                detail=_refusal(verdict, "request", place.channel_id, self.gate),
+                targets=command.server_ids,
+            )
+            await self.poster.tell(
+                place, refused_message(verdict, place.channel_id, self.gate.groups)
+            )
+            return
+        try:
+            shown = await self.previews.prepare(command, place, verdict)
         except CloudError as err:
             log.warning("lookup failed", extra={"error": str(err)})
             await self.poster.tell(place, cloud_error_message(err, "looking up the servers"))
             return
-        await self.poster.tell(place, preview_message(shown))
+        stored = await self.store.requests.get(shown.request_id) if shown.targets else None
+        if stored is not None:
+            await self.trail.note(AuditKind.REQUESTED, stored, place.user_id)
+        approvers = mentions(shown.approval.approvers, self.gate.groups) if shown.approval else ""
+        await self.poster.tell(place, preview_message(shown, approvers=approvers))
 
     async def confirm(self, request_id: str, place: Place) -> None:
-        """The Stop button: the single winning click goes on to the root and the stop calls."""
-        record = await self.clicks.confirm(request_id, place)
+        """The Stop button: the single winning click goes on to the root and the stop calls,
+        or, where the policy wants a second person, to the approval request."""
+        result = await self.clicks.confirm(request_id, place)
+        if isinstance(result, Asked):
+            await self.approvals.open(result.request, place)
+        elif result is not None:
+            await self._launch(result, place)
+            if result.request.break_glass:
+                await self._break_glass(request_id)
+
+    async def _break_glass(self, request_id: str) -> None:
+        """The stop went out without an approval: the approvers review it afterwards, and the
+        audit channel hears of it at once."""
+        record = await self.store.load(request_id)
+        if record is None:
+            return
+        req = record.request
+        alert = break_glass_alert(record.summary(), req.channel_id, self.trail.link(req))
+        await self.trail.announce(alert)
+        if req.root_ts:
+            await self.approvals.post_review(record)
+
+    async def approve(self, request_id: str, place: Place) -> None:
+        """The Approve button: the first valid decision confirms the stop and sends it."""
+        record = await self.approvals.approve(request_id, place)
         if record is not None:
-            await self._launch(record, place)
+            await self._launch(record, None)
+
+    async def may_decide(self, request_id: str, place: Place) -> bool:
+        """The Reject button, before its modal opens: may this person decide?"""
+        return await self.approvals.may_decide(request_id, place)
+
+    async def reject(self, request_id: str, place: Place, note: str | None) -> None:
+        """The Reject modal submitted."""
+        await self.approvals.reject(request_id, place, note)
+
+    async def acknowledge(self, request_id: str, place: Place) -> None:
+        """An approver reviewed a break-glass stop."""
+        await self.approvals.acknowledge(request_id, place)
 
     async def cancel(self, request_id: str, place: Place) -> None:
         """The Cancel button."""
@@ -191,7 +270,9 @@ class StopService:
         """Once at start: poll what was being polled, finish what was being confirmed."""
         for req in await self.store.requests.active():
             try:
-                if req.state is RequestState.CONFIRMED:
+                if req.state is RequestState.APPROVED:
+                    await self._approved(req)
+                elif req.state is RequestState.CONFIRMED:
                     await self.resume(req.id, at_start=True)
                 else:
                     self.schedule.watch(req.id, first_in=0)
@@ -200,12 +281,21 @@ class StopService:
                 log.exception("could not resume a request", extra={"request": req.id})
         log.info("recovered", extra={"watching": len(self.schedule.watching())})
 
+    async def _approved(self, req: RequestRow) -> None:
+        """A crash came between an approval and its confirmation: carry the approval out."""
+        record = await self.approvals.resume(req)
+        if record is not None:
+            await self._launch(record, None)
+
     async def housekeeping(self) -> None:
         """Every minute: expire unanswered previews, forget old events, re-drive stuck ones."""
         try:
             now = self.now()
             expired = await self.store.requests.expire_previews(now)
+            await self.approvals.expire()
             await self.store.events.forget(events_forgotten_before(now))
+            for req in await self.store.requests.in_states([RequestState.APPROVED]):
+                await self._approved(req)
             for req in await self.store.requests.in_states([RequestState.CONFIRMED]):
                 if self.timing.confirm_stuck(req.confirmed_at, now):
                     try:
@@ -220,3 +310,9 @@ class StopService:
             pass  # logged once per outage by the store; next minute tries again
         except Exception:
             log.exception("housekeeping failed; retrying next minute")
+
+
+def _refusal(verdict: Verdict, step: str, channel_id: str, gate: Gate) -> dict[str, str]:
+    """What the audit keeps of a refusal: the step, the denial, the words the person read."""
+    why = refusal_text(verdict, channel_id, gate.groups)
+    return {"step": step, "denial": str(verdict.denial or ""), "why": why}

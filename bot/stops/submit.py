@@ -8,11 +8,13 @@ from dataclasses import dataclass
 
 from bot.blocks.progress import jobs_submitted_message
 from bot.bms.errors import CloudError, CloudUnavailable
+from bot.core.audit import AuditKind
 from bot.core.lifecycle import CHUNK_WATCHED, ChunkState, RequestState
 from bot.slack.thread import RequestThread
 from bot.stops.ports import Clock, Schedule, StopCloud
 from bot.stops.reach import show_state
 from bot.stops.settle import Settlements
+from bot.stops.trail import Trail
 from bot.store import ChunkRow, StopRecord
 from bot.store.chunks import ChunkStore
 from bot.store.requests import RequestStore
@@ -28,6 +30,7 @@ class Submissions:
     settlements: Settlements
     schedule: Schedule
     clock: Clock
+    trail: Trail
 
     async def send_pending(
         self, thread: RequestThread, record: StopRecord
@@ -61,7 +64,12 @@ class Submissions:
         log.info(
             "stop submitted", extra={"request": req.id, "chunk": chunk.chunk_no, "job": job_id}
         )
-        return await self.chunks.accepted(claimed, job_id, self.clock())  # None: settled by another
+        accepted = await self.chunks.accepted(claimed, job_id, self.clock())
+        if accepted is not None:
+            await self.trail.note(
+                AuditKind.SUBMITTED, req, None, job_ids=[job_id], targets=chunk.server_ids
+            )
+        return accepted  # None: settled by another
 
     async def finish(self, thread: RequestThread, record: StopRecord) -> None:
         """Every call settled: SUBMITTED, polling scheduled, the job ids in the thread."""

@@ -27,8 +27,8 @@ K = ProblemKind
 def test_usage_line_is_the_documented_one():
     """The usage constant is exactly the documented line."""
     assert USAGE == (
-        "/bms stop <server-id> [<server-id> …] [--soft] [reason: <text>]"
-        " · /bms status <job-id> · /bms help"
+        "/bms stop <server-id> [<server-id> …] [--soft] [--break-glass] [reason: <text>]"
+        " · /bms status <job-id> · /bms audit [n] · /bms help"
     )
 
 

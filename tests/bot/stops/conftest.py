@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from twins import TwinCloud, TwinPoster, TwinSchedule
+from twins import TwinCloud, TwinPeople, TwinPoster, TwinSchedule
 
 from bot.core.clock import Timing
 from bot.core.lifecycle import RequestState
@@ -46,5 +46,5 @@ class World:
 async def world(engine) -> World:
     store, cloud, poster = Store(engine), TwinCloud(), TwinPoster()
     schedule, clock = TwinSchedule(), ManualClock()
-    service = StopService(cloud, store, poster, schedule, TIMING, now=clock)
+    service = StopService(cloud, store, poster, schedule, TIMING, TwinPeople(), now=clock)
     return World(service, store, cloud, poster, schedule, clock)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import ALICE, BOB, World
+from twins import TwinPeople
 
 from bot.bms.errors import CloudNotFound, CloudRejected, CloudUnavailable
 from bot.core.lifecycle import ChunkState, RequestState
@@ -321,7 +322,13 @@ async def test_each_step_reads_the_request_once(world: World, step: str) -> None
 
     store.requests.get = counted_get  # type: ignore[method-assign]
     service = type(world.service)(
-        world.cloud, store, world.poster, world.schedule, world.service.timing, now=world.clock
+        world.cloud,
+        store,
+        world.poster,
+        world.schedule,
+        world.service.timing,
+        TwinPeople(),
+        now=world.clock,
     )
     if step == "tick":
         await service.confirm(request_id, ALICE)

@@ -8,7 +8,7 @@ sent, so the banner, ``tell`` and the edit gate all run for real. The store is r
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +17,23 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.message import Message
 from bot.bms.errors import CloudError
 from bot.bms.models import Job, Server, SubJob
+from bot.policy.people import GroupIndex, Person
 from bot.slack.edit_gate import ProgressGate
 from bot.slack.poster import Poster, SlackFailure
+
+
+@dataclass
+class TwinPeople:
+    """Who people are, as ``users.info`` would say; everyone a full member unless set."""
+
+    people: dict[str, Person] = field(default_factory=dict)
+    groups: GroupIndex = field(default_factory=lambda: GroupIndex(loaded=True))
+
+    async def person(self, user_id: str) -> Person:
+        return self.people.get(user_id) or Person(user_id, name=user_id.lower())
+
+    async def recheck(self, refs: Iterable[str]) -> GroupIndex:
+        return self.groups
 
 
 @dataclass

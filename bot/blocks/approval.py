@@ -1,0 +1,187 @@
+"""Two-person approval in the channel: the request with Approve / Reject, what became of it,
+and the break-glass review and alert."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.blocks.message import (
+    Block,
+    Message,
+    actions,
+    build,
+    button,
+    confirm_dialog,
+    context,
+    header,
+    section,
+)
+from bot.blocks.preview import reason_line, stop_type_line
+from bot.blocks.text import channel_link, code, inline, plural, slack_date, user_mention
+from bot.core.models import RequestSummary
+from bot.ids import ActionId, BlockId, CallbackId, MetadataEvent
+
+MAX_NAMES = 10
+
+
+def _date(at: float) -> str:
+    return slack_date(datetime.fromtimestamp(at, UTC))
+
+
+def _root_metadata(request_id: str) -> dict[str, Any]:
+    """The same metadata as the progress root: the approval request IS the root."""
+    return {"event_type": MetadataEvent.ROOT.value, "event_payload": {"request_id": request_id}}
+
+
+def _names(names: Sequence[str]) -> str:
+    shown = ", ".join(inline(n, 60) for n in names[:MAX_NAMES])
+    more = f" and {len(names) - MAX_NAMES:,} more" if len(names) > MAX_NAMES else ""
+    return shown + more
+
+
+def _ask(s: RequestSummary, why: str, approvers: str, names: Sequence[str]) -> list[Block]:
+    who = f"{user_mention(s.user_id)} asks to stop *{plural(s.total, 'server')}*: {_names(names)}"
+    return [
+        section(f"{who}\n{stop_type_line(s.soft)}\n{reason_line(s.reason)}"),
+        section(f"*Needs approval* because {inline(why, 300)}.\nApprovers: {approvers}"),
+    ]
+
+
+def approval_request_message(
+    s: RequestSummary, why: str, approvers: str, names: Sequence[str], expires_at: float
+) -> Message:
+    """Posted publicly where the request was made; it becomes the request's thread root."""
+    count = plural(s.total, "server")
+    dialog = confirm_dialog(
+        f"Approve stopping {count}?",
+        f"This stops {count} at once: a forced (HARD) stop. Unsaved data on them is lost.",
+        "Approve",
+        "Not yet",
+    )
+    blocks = [
+        header(f"Approval needed: stop {count}"),
+        *_ask(s, why, approvers, names),
+        context(f"Expires {_date(expires_at)} · request {code(s.request_id)}"),
+        actions(
+            BlockId.APPROVAL_ACTIONS,
+            button("Approve", ActionId.APPROVE, s.request_id, style="primary", confirm=dialog),
+            button("Reject", ActionId.REJECT, s.request_id, style="danger"),
+        ),
+    ]
+    text = f"Approval needed: {user_mention(s.user_id)} asks to stop {count} ({approvers})"
+    return build(text, blocks, metadata=_root_metadata(s.request_id))
+
+
+def approval_closed_message(
+    s: RequestSummary, outcome: str, names: Sequence[str], why: str
+) -> Message:
+    """The approval request once nothing will stop: rejected, refused by the policy, expired."""
+    count = plural(s.total, "server")
+    blocks = [
+        header(f"Not stopped: {outcome}"),
+        *_ask(s, why, "", names)[:1],
+        section(f"*{outcome.capitalize()}.* Nothing was stopped."),
+        context(f"Request {code(s.request_id)}"),
+    ]
+    text = f"{user_mention(s.user_id)} asked to stop {count}: {outcome}. Nothing was stopped."
+    return build(text, blocks, metadata=_root_metadata(s.request_id))
+
+
+def approved_reply(approver: str, at: float) -> Message:
+    text = f"✅ Approved by {user_mention(approver)} {_date(at)}. The stop goes out now."
+    return build(text, [section(text)])
+
+
+def rejected_reply(by: str | None, at: float, note: str | None) -> Message:
+    who = f"by {user_mention(by)}" if by else "by the policy"
+    because = f" Reason: {inline(note, 500)}" if note else " No reason given."
+    text = f"🚫 Rejected {who} {_date(at)}.{because} Nothing was stopped."
+    return build(text, [section(text)])
+
+
+def expired_reply(requester: str, ttl: str) -> Message:
+    text = (
+        f"⌛ Nobody approved this within {ttl}, so it expired. Nothing was stopped. "
+        f"{user_mention(requester)} may ask again with `/bms stop`."
+    )
+    return build(text, [section(text)])
+
+
+def asked_message(approvers: str, channel_id: str) -> Message:
+    """Replaces the requester's preview once the approval request is out."""
+    where = channel_link(channel_id) or "the channel"
+    text = f"Approval requested from {approvers}: follow the request in {where}. Nothing has "
+    text += "stopped yet."
+    return build(text, [section(text)])
+
+
+def review_message(s: RequestSummary, why: str, approvers: str) -> Message:
+    """Break glass: the approval request, posted for review after the fact."""
+    text = (
+        f"🚨 *Break glass*: {user_mention(s.user_id)} stopped {plural(s.total, 'server')} "
+        f"without waiting for an approval ({inline(why, 300)}).\n{reason_line(s.reason)}\n"
+        f"{approvers}: please review it."
+    )
+    blocks = [
+        section(text),
+        actions(
+            BlockId.APPROVAL_ACTIONS,
+            button("Acknowledge", ActionId.ACKNOWLEDGE, s.request_id, style="primary"),
+        ),
+    ]
+    return build(text, blocks)
+
+
+def acknowledged_reply(by: str, at: float) -> Message:
+    text = f"👀 Break-glass stop reviewed by {user_mention(by)} {_date(at)}."
+    return build(text, [section(text)])
+
+
+def break_glass_alert(s: RequestSummary, channel_id: str, link: str | None) -> Message:
+    """The loud notice in ``[audit] channel`` the moment a break-glass stop is confirmed."""
+    where = channel_link(channel_id) or channel_id
+    thread = f" <{link}|Thread>" if link else ""
+    text = (
+        f"🚨 *BREAK GLASS* in {where}: {user_mention(s.user_id)} is stopping "
+        f"{plural(s.total, 'server')} without an approval. {reason_line(s.reason)}.{thread}"
+    )
+    return build(text, [section(text)])
+
+
+def finished_line(s: RequestSummary, outcome: str, channel_id: str, link: str | None) -> Message:
+    """The one line ``[audit] channel`` gets for every finished stop."""
+    where = channel_link(channel_id) or channel_id
+    thread = f" · <{link}|thread>" if link else ""
+    text = (
+        f"{outcome}: {user_mention(s.user_id)} stopped {plural(s.total, 'server')} in {where}"
+        f" · request {code(s.request_id)}{thread}"
+    )
+    return build(text, [section(text)])
+
+
+def reject_reason_view(request_id: str) -> dict[str, Any]:
+    """The modal a Reject click opens: an optional reason."""
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.REJECT_REASON.value,
+        "private_metadata": request_id,
+        "title": {"type": "plain_text", "text": "Reject the stop"},
+        "submit": {"type": "plain_text", "text": "Reject"},
+        "close": {"type": "plain_text", "text": "Back"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": BlockId.REJECT_REASON.value,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Why (optional; the thread shows it)"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": CallbackId.REJECT_REASON.value,
+                    "multiline": True,
+                    "max_length": 500,
+                },
+            }
+        ],
+    }

@@ -1,0 +1,241 @@
+"""Two-person approval: the approval request in the channel, Approve, Reject, expiry, and the
+break-glass review. Each decision is one compare-and-set on the row (``RequestStore.decide``),
+so double clicks, two approvers at once and replays decide exactly once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.blocks.approval import (
+    acknowledged_reply,
+    approval_closed_message,
+    approval_request_message,
+    approved_reply,
+    asked_message,
+    expired_reply,
+    rejected_reply,
+    review_message,
+)
+from bot.blocks.message import Message, build, section
+from bot.blocks.notices import already_handled_message, cloud_error_message
+from bot.blocks.policy import (
+    approver_refusal_message,
+    directory_down_message,
+    mentions,
+    newly_protected_text,
+    refusal_text,
+)
+from bot.blocks.text import duration
+from bot.bms.errors import CloudError
+from bot.core.audit import AuditKind
+from bot.core.lifecycle import RequestState, chunks
+from bot.policy.people import DirectoryUnavailable
+from bot.slack.place import Place
+from bot.slack.poster import Poster
+from bot.stops.gate import Gate
+from bot.stops.ports import Clock
+from bot.stops.reach import thread_of
+from bot.stops.root import Roots
+from bot.stops.trail import Trail
+from bot.store import RequestRow, StopRecord
+from bot.store.requests import AllTaken, RequestStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Approvals:
+    requests: RequestStore
+    poster: Poster
+    gate: Gate
+    roots: Roots
+    clock: Clock
+    trail: Trail
+
+    def _approvers(self, req: RequestRow) -> str:
+        return mentions(req.approval.approvers if req.approval else (), self.gate.groups)
+
+    def _request_message(self, req: RequestRow) -> Message:
+        why = req.approval.why if req.approval else ""
+        names = [t.name for t in req.targets]
+        summary = StopRecord(req, ()).summary()
+        return approval_request_message(summary, why, self._approvers(req), names, req.expires_at)
+
+    async def open(self, req: RequestRow, place: Place) -> None:
+        """Post the approval request where the request was made; it becomes the thread root."""
+        opened = await self.roots.open(StopRecord(req, ()), place, self._request_message(req))
+        if opened is not None:
+            notice = asked_message(self._approvers(req), req.channel_id)
+            await self.poster.tell(place, notice, replace=True)
+
+    async def _decidable(self, request_id: str, place: Place) -> RequestRow | None:
+        """The request if ``place``'s person may decide it now; else they are told why not."""
+        now = self.clock()
+        req = await self.requests.get(request_id)
+        if req is None or req.state is not RequestState.AWAITING_APPROVAL:
+            state = req.state.value if req else "gone"
+            await self.poster.tell(place, decided_message(req, state), replace=False)
+            return None
+        if req.expires_at <= now:
+            await self.expire([req.id])
+            await self.poster.tell(place, decided_message(req, "approval_expired"), replace=False)
+            return None
+        try:
+            _, denial = await self.gate.approver(req, place.user_id)
+        except DirectoryUnavailable:
+            await self.poster.tell(place, directory_down_message(), replace=False)
+            return None
+        if denial is not None:
+            log.info("approval click refused", extra={"request": req.id, "why": denial.value})
+            detail = {"step": "approve", "denial": denial.value}
+            await self.trail.note(AuditKind.REFUSED, req, place.user_id, detail=detail)
+            notice = approver_refusal_message(denial, self._approvers(req), req.user_id)
+            await self.poster.tell(place, notice, replace=False)
+            return None
+        return req
+
+    async def may_decide(self, request_id: str, place: Place) -> bool:
+        """Before the reject modal opens: True if this person may decide."""
+        return await self._decidable(request_id, place) is not None
+
+    async def approve(self, request_id: str, place: Place) -> StopRecord | None:
+        """The Approve button: the confirmed request, ready to send, if this click decided."""
+        req = await self._decidable(request_id, place)
+        if req is None:
+            return None
+        try:
+            verdict, protected = await self.gate.recheck(req)
+        except (DirectoryUnavailable, CloudError) as exc:
+            notice = (
+                cloud_error_message(exc, "checking the servers again")
+                if isinstance(exc, CloudError)
+                else directory_down_message()
+            )
+            await self.poster.tell(place, notice, replace=False)
+            return None
+        if not verdict.allowed:
+            note = refusal_text(verdict, req.channel_id, self.gate.groups)
+            await self._close(req, None, note, f"refused by the policy: {note}")
+            return None
+        now = self.clock()
+        if not await self.requests.decide(req.id, RequestState.APPROVED, place.user_id, now, None):
+            fresh = await self.requests.get(req.id)
+            await self.poster.tell(place, decided_message(fresh, "decided"), replace=False)
+            return None
+        log.info("request approved", extra={"request": req.id, "user": place.user_id})
+        await self.trail.note(AuditKind.APPROVED, req, place.user_id)
+        thread = thread_of(StopRecord(req, ()), self.poster)
+        await thread.say(approved_reply(place.user_id, now))
+        return await self._confirm(req, protected)
+
+    async def _confirm(self, req: RequestRow, protected: dict[str, str]) -> StopRecord | None:
+        """APPROVED → CONFIRMED with its chunks; also how recovery finishes an approval."""
+        now = self.clock()
+        thread = thread_of(StopRecord(req, ()), self.poster)
+        ids = chunks([t.id for t in req.targets])
+        try:
+            record = await self.requests.confirm(
+                req.id, req.user_id, now, ids, approved=True, protected=protected
+            )
+        except AllTaken as left:
+            await self.requests.move(req.id, RequestState.CANCELLED, now)
+            note = newly_protected_text(left.protected, req.names) if left.protected else ""
+            taken = "Another request is already stopping every server." if left.taken else ""
+            await thread.say(_note(f"{taken} {note} Nothing was sent.".strip()))
+            return None
+        if record is not None and protected:
+            await thread.say(_note(newly_protected_text(protected, req.names)))
+        return record
+
+    async def resume(self, req: RequestRow) -> StopRecord | None:
+        """A crash between the approval and its confirmation: confirm it now."""
+        return await self._confirm(req, {})
+
+    async def reject(self, request_id: str, place: Place, note: str | None) -> None:
+        """The Reject modal submitted (or a Reject click when no modal could open)."""
+        req = await self._decidable(request_id, place)
+        if req is None:
+            return
+        clean = " ".join(note.split())[:500] if note else None
+        await self._close(req, place.user_id, clean or None, "rejected")
+
+    async def _close(self, req: RequestRow, by: str | None, note: str | None, outcome: str) -> None:
+        now = self.clock()
+        if not await self.requests.decide(req.id, RequestState.REJECTED, by, now, note):
+            return
+        log.info("request rejected", extra={"request": req.id, "by": by or "policy"})
+        detail = {"note": note or "", "outcome": outcome}
+        await self.trail.note(AuditKind.REJECTED, req, by, detail=detail)
+        record = StopRecord(req, ())
+        thread = thread_of(record, self.poster)
+        why = req.approval.why if req.approval else ""
+        names = [t.name for t in req.targets]
+        closed = approval_closed_message(record.summary(), outcome, names, why)
+        await thread.show(closed, final=True)
+        await thread.say(rejected_reply(by, now, note))
+
+    async def expire(self, ids: list[str] | None = None) -> list[str]:
+        """Approval requests past their time (housekeeping, or a late click): say so."""
+        now = self.clock()
+        expired = await self.requests.expire_approvals(now, only=ids)
+        for request_id in expired:
+            req = await self.requests.get(request_id)
+            if req is None:
+                continue
+            await self.trail.note(AuditKind.APPROVAL_EXPIRED, req, None)
+            record = StopRecord(req, ())
+            thread = thread_of(record, self.poster)
+            names = [t.name for t in req.targets]
+            why = req.approval.why if req.approval else ""
+            closed = approval_closed_message(record.summary(), "approval expired", names, why)
+            await thread.show(closed, final=True)
+            await thread.say(expired_reply(req.user_id, duration(self.gate.approval_ttl)))
+        return expired
+
+    async def post_review(self, record: StopRecord) -> None:
+        """Break glass: the approval request posted for review, with Acknowledge."""
+        req = record.request
+        why = req.approval.why if req.approval else ""
+        thread = thread_of(record, self.poster)
+        await thread.say(review_message(record.summary(), why, self._approvers(req)))
+
+    async def acknowledge(self, request_id: str, place: Place) -> None:
+        req = await self.requests.get(request_id)
+        if req is None or not req.break_glass:
+            await self.poster.tell(place, decided_message(req, "gone"), replace=False)
+            return
+        try:
+            _, denial = await self.gate.approver(req, place.user_id)
+        except DirectoryUnavailable:
+            await self.poster.tell(place, directory_down_message(), replace=False)
+            return
+        if denial is not None:
+            notice = approver_refusal_message(denial, self._approvers(req), req.user_id)
+            await self.poster.tell(place, notice, replace=False)
+            return
+        now = self.clock()
+        if not await self.requests.acknowledge(req.id, place.user_id, now):
+            fresh = await self.requests.get(req.id)
+            by = fresh.acknowledged_by if fresh else None
+            await self.poster.tell(place, _note(f"Already reviewed by <@{by}>."), replace=False)
+            return
+        await self.trail.note(AuditKind.ACKNOWLEDGED, req, place.user_id)
+        thread = thread_of(StopRecord(req, ()), self.poster)
+        await thread.say(acknowledged_reply(place.user_id, now))
+
+
+def _note(text: str) -> Message:
+    return build(text, [section(text)])
+
+
+def decided_message(req: RequestRow | None, state: str) -> Message:
+    """A click on an approval that is no longer open: what became of it."""
+    if req is not None and req.decided_by and req.state is not RequestState.AWAITING_APPROVAL:
+        verb = "approved" if req.state is not RequestState.REJECTED else "rejected"
+        return _note(f"This request was already {verb} by <@{req.decided_by}>.")
+    if state == "approval_expired" or (req and req.state is RequestState.APPROVAL_EXPIRED):
+        return _note("This approval request has expired. Nothing was stopped.")
+    if req is not None and req.state is RequestState.REJECTED:
+        return _note("This request was already rejected. Nothing was stopped.")
+    return already_handled_message(req.state.value if req else state)

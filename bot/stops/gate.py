@@ -1,0 +1,90 @@
+"""The policy at every step: who may ask (before the lookup), which servers are protected (in the
+preview, and again with fresh server data at the confirmation or the approval), and who may
+approve. Decisions are ``bot/policy/decide.py``; this step only gathers what they are made of."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.bms.models import Server
+from bot.core.models import Approval
+from bot.policy.decide import (
+    ApproverDenial,
+    Verdict,
+    approval_needed,
+    approver_refusal,
+    decide_request,
+    may_read_audit,
+    protected,
+    protected_ids,
+)
+from bot.policy.model import DEFAULT_APPROVAL_TTL, Policy
+from bot.policy.people import GroupIndex, Person
+from bot.stops.ports import People, StopCloud
+from bot.store import RequestRow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Gate:
+    policy: Policy | None
+    people: People
+    cloud: StopCloud
+
+    @property
+    def groups(self) -> GroupIndex:
+        return self.people.groups
+
+    @property
+    def approval_ttl(self) -> float:
+        return self.policy.defaults.approval_ttl if self.policy else DEFAULT_APPROVAL_TTL
+
+    async def admit(
+        self, user_id: str, channel_id: str, named: int, *, break_glass: bool = False
+    ) -> tuple[Person, Verdict]:
+        """May this person ask here? ``DirectoryUnavailable`` if Slack cannot say who they are."""
+        person = await self.people.person(user_id)
+        verdict = decide_request(
+            self.policy, person, channel_id, named, self.groups, break_glass=break_glass
+        )
+        return person, verdict
+
+    def protected(self, ids: Sequence[str], found: Mapping[str, Server]) -> dict[str, str]:
+        """Server id → the protect rule, for servers found and ids the project lacks alike."""
+        missing = [i for i in ids if i not in found]
+        return protected(self.policy, found.values()) | protected_ids(self.policy, missing)
+
+    def approval(self, verdict: Verdict, targets: Sequence[Server]) -> Approval | None:
+        return approval_needed(verdict.grant, targets)
+
+    async def recheck(self, req: RequestRow) -> tuple[Verdict, dict[str, str]]:
+        """The requester and the targets judged again, now: the verdict (with groups read
+        afresh) and the targets that became protected since the preview."""
+        grant_refs = [r for g in self.policy.grant for r in g.requesters] if self.policy else []
+        groups = await self.people.recheck(grant_refs) if grant_refs else self.groups
+        person = await self.people.person(req.user_id)
+        named = len(req.targets) + len(req.skipped)
+        verdict = decide_request(self.policy, person, req.channel_id, named, groups)
+        return verdict, await self._newly_protected(req)
+
+    async def _newly_protected(self, req: RequestRow) -> dict[str, str]:
+        if self.policy is None or not self.policy.protect:
+            return {}
+        ids = [t.id for t in req.targets]
+        found = await self.cloud.find_servers(ids)
+        return self.protected(ids, found)
+
+    async def approver(self, req: RequestRow, user_id: str) -> tuple[Person, ApproverDenial | None]:
+        """May ``user_id`` approve or reject ``req``? Their groups are read afresh."""
+        approvers = req.approval.approvers if req.approval else ()
+        groups = await self.people.recheck(approvers)
+        person = await self.people.person(user_id)
+        return person, approver_refusal(approvers, person, req.user_id, groups)
+
+    async def may_read_audit(self, user_id: str) -> bool:
+        readers = self.policy.audit.readers if self.policy else ()
+        groups = await self.people.recheck(readers) if readers else self.groups
+        return may_read_audit(self.policy, await self.people.person(user_id), groups)

@@ -1,0 +1,163 @@
+"""What the audit trail hears from each step: one ``AuditEvent`` per thing that happened, with
+who, where, what and which rule decided; and the ``[audit] channel`` lines.
+
+The audit is written after the state change it describes has won its compare-and-set, so a
+replayed click or a losing replica never writes a second entry for the same change.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.blocks.message import Message
+from bot.core.audit import AuditEvent, AuditKind
+from bot.policy.people import DirectoryUnavailable
+from bot.slack.poster import Poster, SlackFailure
+from bot.stops.ports import Clock, People
+from bot.store import RequestRow, StopRecord
+from bot.store.audit import AuditLog
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Trail:
+    audit: AuditLog
+    people: People
+    poster: Poster
+    clock: Clock
+    channel: str | None = None  # [audit] channel
+
+    async def _name(self, user_id: str | None) -> str | None:
+        if user_id is None:
+            return None
+        try:
+            return (await self.people.person(user_id)).name or None
+        except DirectoryUnavailable:
+            return None
+
+    def link(self, req: RequestRow) -> str | None:
+        return self.poster.permalink(req.channel_id, req.root_ts, req.thread_ts)
+
+    async def note(
+        self,
+        kind: AuditKind,
+        req: RequestRow | None,
+        actor: str | None,
+        *,
+        channel: str | None = None,
+        rule: str | None = None,
+        detail: Mapping[str, str] | None = None,
+        job_ids: Sequence[str] = (),
+        targets: Sequence[str] | None = None,
+    ) -> None:
+        """One entry about ``req`` (None: a refusal before any request existed)."""
+        event = AuditEvent(
+            kind=kind,
+            at=self.clock(),
+            actor_id=actor,
+            actor_name=await self._name(actor),
+            channel_id=channel or (req.channel_id if req else None),
+            thread_link=self.link(req) if req else None,
+            request_id=req.id if req else None,
+            targets=tuple(targets if targets is not None else _ids(req)),
+            count=len(targets) if targets is not None else (len(req.targets) if req else 0),
+            stop_type=("soft" if req.soft else "hard") if req else None,
+            reason=req.reason if req else None,
+            rule=rule if rule is not None else (req.rule if req else None),
+            job_ids=tuple(job_ids),
+            detail=dict(detail or {}),
+        )
+        await self.audit.append(event)
+
+    async def outcome(self, record: StopRecord, state: str) -> None:
+        """The end of a stop, at once: each job's result, each server's outcome, FINISHED."""
+        req, now, link = record.request, self.clock(), self.link(record.request)
+        events = [
+            _bot_event(
+                AuditKind.JOB_RESULT,
+                req,
+                now,
+                link,
+                targets=c.server_ids,
+                job_ids=(c.job_id,) if c.job_id else (),
+                detail={
+                    "chunk": str(c.chunk_no),
+                    "state": c.state.value,
+                    "job_status": c.job_status or "",
+                    "error_code": c.error_code or "",
+                },
+            )
+            for c in record.chunks
+        ]
+        events += [
+            _bot_event(
+                AuditKind.SERVER_OUTCOME,
+                req,
+                now,
+                link,
+                targets=(r.server_id,),
+                job_ids=(r.job_id,) if r.job_id else (),
+                detail={
+                    "name": r.name,
+                    "outcome": r.outcome.value,
+                    "error_code": r.error_code or "",
+                    "fail_reason": r.fail_reason or "",
+                },
+            )
+            for r in record.results()
+        ]
+        finished = _bot_event(
+            AuditKind.FINISHED,
+            req,
+            now,
+            link,
+            targets=_ids(req),
+            job_ids=record.job_ids,
+            detail={"outcome": state},
+        )
+        await self.audit.append_many([*events, finished])
+
+    async def announce(self, message: Message) -> None:
+        """A line in ``[audit] channel``, best effort: the audit table has it in any case."""
+        if self.channel is None:
+            return
+        try:
+            await self.poster.post(self.channel, message)
+        except SlackFailure as exc:
+            log.error("could not post in the audit channel", extra={"error": exc.error})
+
+
+def _ids(req: RequestRow | None) -> tuple[str, ...]:
+    return tuple(t.id for t in req.targets) if req else ()
+
+
+def _bot_event(
+    kind: AuditKind,
+    req: RequestRow,
+    now: float,
+    link: str | None,
+    *,
+    targets: Sequence[str],
+    job_ids: Sequence[str],
+    detail: Mapping[str, str],
+) -> AuditEvent:
+    """An entry the bot itself writes about ``req`` (no person acted)."""
+    return AuditEvent(
+        kind=kind,
+        at=now,
+        actor_id=None,
+        actor_name=None,
+        channel_id=req.channel_id,
+        thread_link=link,
+        request_id=req.id,
+        targets=tuple(targets),
+        count=len(targets),
+        stop_type="soft" if req.soft else "hard",
+        reason=req.reason,
+        rule=req.rule,
+        job_ids=tuple(job_ids),
+        detail=dict(detail),
+    )
