@@ -15,13 +15,20 @@ PACKAGES = ("bot", "handlers", "simulator")
 # library. A package may always import itself.
 RULES: dict[str, tuple[set[str], set[str]]] = {
     "bot.core": ({"bot.ids", "bot.bms.models", "bot.bms.errors"}, set()),
-    "bot.blocks": ({"bot.core", "bot.ids", "bot.bms.models", "bot.bms.errors"}, set()),
+    "bot.policy": ({"bot.core", "bot.bms.models"}, {"pydantic", "pydantic_core"}),
+    "bot.blocks": (
+        {"bot.core", "bot.policy", "bot.ids", "bot.bms.models", "bot.bms.errors"},
+        set(),
+    ),
     "bot.bms": ({"bot.retry"}, {"httpx"}),
     "bot.store": ({"bot.core", "bot.bms.models"}, {"sqlalchemy", "alembic"}),
-    "bot.slack": ({"bot.blocks", "bot.ids", "bot.settings"}, {"slack_sdk", "aiohttp"}),
+    "bot.slack": (
+        {"bot.blocks", "bot.ids", "bot.settings", "bot.policy.people", "bot.policy.refs"},
+        {"slack_sdk", "aiohttp"},
+    ),
     "bot.stops": (
         {"bot.core", "bot.blocks", "bot.slack", "bot.store", "bot.bms.models", "bot.bms.errors"}
-        | {"bot.logs", "bot.ids"},
+        | {"bot.logs", "bot.ids", "bot.policy"},
         set(),
     ),
     "handlers": (

@@ -21,8 +21,9 @@ def test_slash_command() -> None:
 
 
 def test_scopes_and_events() -> None:
-    """The bot scopes cover commands, posting, public channels, mentions, and reading back the
-    channels it posts in (to find its own message when Slack did not answer), nothing more."""
+    """The bot scopes cover commands, posting, public channels, mentions, reading back the
+    channels it posts in (to find its own message when Slack did not answer), and who people
+    and user groups are (the policy), nothing more."""
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     assert scopes == {
         "commands",
@@ -31,6 +32,8 @@ def test_scopes_and_events() -> None:
         "app_mentions:read",
         "channels:history",
         "groups:history",
+        "users:read",
+        "usergroups:read",
     }
     assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == ["app_mention"]
 
