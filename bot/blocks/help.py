@@ -27,7 +27,10 @@ _DETAILS = (
     "• `reason:` takes the rest of the line (500 characters at most).\n"
     "• Huawei Cloud performs every stop as a forced (HARD) power-off, even with `--soft`.\n"
     "• Slash commands cannot run inside threads: mention the bot there instead, e.g. "
-    f"`@bms-bot stop {EXAMPLE_ID}`."
+    f"`@bms-bot stop {EXAMPLE_ID}`.\n"
+    "• Where the policy wants a second person, your click asks the approvers instead; "
+    "`--break-glass reason: …` skips the wait where the policy allows it (they review it after).\n"
+    "• `/bms audit [n]` shows the newest audit entries to the policy's audit readers."
 )
 
 

@@ -26,7 +26,7 @@ from bot.blocks.policy import (
     newly_protected_text,
     refusal_text,
 )
-from bot.blocks.text import duration
+from bot.blocks.text import duration, user_mention
 from bot.bms.errors import CloudError
 from bot.core.audit import AuditKind
 from bot.core.lifecycle import RequestState, chunks
@@ -115,7 +115,8 @@ class Approvals:
             await self.poster.tell(place, notice, replace=False)
             return None
         if not verdict.allowed:
-            note = refusal_text(verdict, req.channel_id, self.gate.groups)
+            why = refusal_text(verdict, req.channel_id, self.gate.groups)
+            note = f"the policy no longer lets {user_mention(req.user_id)} ask for this ({why})"
             await self._close(req, None, note, f"refused by the policy: {note}")
             return None
         now = self.clock()
