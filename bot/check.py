@@ -1,4 +1,5 @@
-"""``bms-bot check``: can this configuration reach Slack and Huawei Cloud? Says so plainly."""
+"""``bms-bot check``: can this configuration reach Slack and Huawei Cloud, and does its policy file
+load? Says so plainly, and who may do what."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from bot.backends import HuaweiCloud
 from bot.bms.client import BmsClient
 from bot.bms.errors import CloudError
 from bot.core.explain import advice_for_cloud_error
+from bot.policy.load import PolicyError, load_policy
+from bot.policy.model import Policy
+from bot.policy.summary import summarize
 from bot.retry import RetryPolicy
 from bot.settings import Settings
 from bot.slack.clients import create_slack_client
@@ -40,6 +44,31 @@ def clock_line(who: str, date: str | None, now: float, limit: float) -> str | No
         within = f"under {limit / 60:.0f} minutes; set up NTP"
         return f"{OK} Clock: {abs(skew):.0f} s {way} {who}'s ({within})."
     return f"{OK} Clock: within {CLOCK_WARN} s of {who}'s."
+
+
+def check_policy(settings: Settings) -> bool:
+    """``BMS_POLICY_FILE`` loaded as the bot loads it at start: a FAIL line per problem, or an ok
+    line and who may do what under it."""
+    path = settings.bms_policy_file
+    policy: Policy | None = None
+    if path is None:
+        print(f"{OK} Policy: BMS_POLICY_FILE is not set; the default holds.")
+    else:
+        try:
+            policy = load_policy(path)
+        except PolicyError as exc:
+            for problem in exc.problems:
+                print(f"{FAIL} Policy: {path}: {problem}")
+            return False
+        rules = f"{_many(len(policy.grant), 'grant')}, {_many(len(policy.protect), 'protect rule')}"
+        print(f"{OK} Policy: {path} is valid ({rules}).")
+    for line in summarize(policy):
+        print(f"     {line}")
+    return True
+
+
+def _many(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
 
 
 async def check_slack(settings: Settings, clock: Callable[[], float] = time.time) -> bool:
@@ -118,6 +147,7 @@ async def run_check(settings: Settings, clock: Callable[[], float] = time.time) 
     print(
         f"{OK} Configuration: valid ({mode}; database {settings.bms_database_url.split('://')[0]})."
     )
+    policy_ok = check_policy(settings)
     slack_ok = await check_slack(settings, clock)
     cloud_ok = await check_cloud(settings, clock)
-    return 0 if slack_ok and cloud_ok else 1
+    return 0 if policy_ok and slack_ok and cloud_ok else 1
