@@ -7,6 +7,7 @@ its errors.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Annotated, Literal
@@ -25,7 +26,13 @@ from pydantic import (
 
 from bot.core.durations import DurationError, parse_duration
 from bot.core.parser import MAX_IDS
-from bot.policy.refs import check_channel_ref, check_glob, check_member_ref, check_tag
+from bot.policy.refs import (
+    check_channel_ref,
+    check_glob,
+    check_member_ref,
+    check_server_id,
+    check_tag,
+)
 
 DEFAULT_MAX_SERVERS = 1000
 DEFAULT_APPROVAL_TTL = 1800.0
@@ -35,6 +42,7 @@ MemberRef = Annotated[StrictStr, AfterValidator(check_member_ref)]
 ChannelRef = Annotated[StrictStr, AfterValidator(check_channel_ref)]
 Glob = Annotated[StrictStr, AfterValidator(check_glob)]
 Tag = Annotated[StrictStr, AfterValidator(check_tag)]
+ServerId = Annotated[StrictStr, AfterValidator(check_server_id)]
 Name = Annotated[
     StrictStr, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 ]
@@ -68,7 +76,7 @@ class Approval:
 class Selector(_Strict):
     """Servers by id, by shell-style glob on the name, or by tag (``key=value`` or ``key``)."""
 
-    ids: tuple[Annotated[StrictStr, Field(pattern=r"^[0-9a-fA-F-]{36}$")], ...] = ()
+    ids: tuple[ServerId, ...] = ()
     names: tuple[Glob, ...] = ()
     tags: tuple[Tag, ...] = ()
 
@@ -129,7 +137,7 @@ class Grant(_Strict):
 
 class Protect(_Strict):
     name: Name
-    ids: tuple[Annotated[StrictStr, Field(pattern=r"^[0-9a-fA-F-]{36}$")], ...] = ()
+    ids: tuple[ServerId, ...] = ()
     names: tuple[Glob, ...] = ()
     tags: tuple[Tag, ...] = ()
 
@@ -187,8 +195,13 @@ class Policy(_Strict):
 def _duration(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError('write a duration like "30m"')
+    if not isinstance(value, str):
+        # As parse_duration refuses "0s": some time, and a finite one (TOML has nan and inf).
+        if not 0 < value < math.inf:
+            raise ValueError(f"{value} seconds is not a time to wait; write it like 30m")
+        return float(value)
     try:
-        return parse_duration(value) if isinstance(value, str) else float(value)
+        return parse_duration(value)
     except DurationError as exc:
         raise ValueError(str(exc)) from None
 

@@ -9,6 +9,7 @@ GROUP_ID = re.compile(r"S[A-Z0-9]{2,}", re.ASCII)
 # Slack handles: lower-case letters, digits, dots, dashes and underscores.
 GROUP_HANDLE = re.compile(r"@[a-z0-9][a-z0-9._-]{0,79}", re.ASCII)
 CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}", re.ASCII)
+SERVER_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I | re.A)
 ANYWHERE = "*"
 _TAG = re.compile(r"[^\s=]{1,128}(?:=[^\s]{0,255})?")
 
@@ -26,6 +27,15 @@ def check_member_ref(ref: str) -> str:
     if is_person(ref) or is_group(ref):
         return ref
     raise ValueError(f"{ref!r} is neither a user id (U… or W…) nor a user group (@handle or S…)")
+
+
+def check_server_id(ref: str) -> str:
+    """A server id, lower-cased as the API and the parser give them (so capitals still match)."""
+    if SERVER_ID.fullmatch(ref):
+        return ref.lower()
+    raise ValueError(
+        f"{ref!r} is not a server id (a UUID like 616fb98f-46ca-475e-917e-2563e5a8cd19)"
+    )
 
 
 def check_channel_ref(ref: str) -> str:
