@@ -13,9 +13,11 @@ from handlers.errors import reported
 
 
 def _reason(view: dict[str, Any]) -> str | None:
-    values = ((view.get("state") or {}).get("values") or {}).get(BlockId.REJECT_REASON.value) or {}
-    field = values.get(CallbackId.REJECT_REASON.value) or {}
-    value = field.get("value") if isinstance(field, dict) else None
+    """The typed reason, if the view carries one where the modal put it."""
+    value: Any = view
+    for key in ("state", "values", BlockId.REJECT_REASON.value, CallbackId.REJECT_REASON.value):
+        value = value.get(key) if isinstance(value, dict) else None
+    value = value.get("value") if isinstance(value, dict) else None
     return value if isinstance(value, str) else None
 
 
@@ -26,7 +28,8 @@ async def handle_reject_reason(
     async with reported(body, deps):
         request_id = str(view.get("private_metadata") or "")
         req = await deps.store.requests.get(request_id)
-        user = str((body.get("user") or {}).get("id") or "")
+        who = body.get("user")
+        user = str(who.get("id") or "") if isinstance(who, dict) else ""
         if req is None or not user:
             return
         # A modal has no channel: answer the approver where the request is.

@@ -103,8 +103,15 @@ def _well_formed_actions(actions: Any) -> bool:
     )
 
 
+def _objects_where_given(payload: dict[str, Any], *keys: str) -> bool:
+    """Each of ``keys`` is absent or a JSON object, as Slack always sends them."""
+    return all(payload.get(key) is None or isinstance(payload.get(key), dict) for key in keys)
+
+
 Rule = tuple[Callable[[dict[str, Any]], bool], str]
+_PARTS = ("user", "team", "channel", "container", "message", "view", "enterprise")
 _CLICK_RULES: tuple[Rule, ...] = (
+    (lambda p: _objects_where_given(p, *_PARTS), "click with a part that is not an object"),
     (lambda p: _filled(_at(p, "user", "id")), "click without a user"),
     (
         lambda p: _filled(_at(p, "channel", "id")) or _filled(_at(p, "container", "channel_id")),
@@ -112,6 +119,20 @@ _CLICK_RULES: tuple[Rule, ...] = (
     ),
     (lambda p: _well_formed_actions(p.get("actions")), "click without well-formed actions"),
     (lambda p: isinstance(p.get("response_url", ""), str), "click with a malformed response_url"),
+)
+_VIEW_RULES: tuple[Rule, ...] = (
+    (lambda p: _objects_where_given(p, *_PARTS), "view submission with a part not an object"),
+    (lambda p: _filled(_at(p, "user", "id")), "view submission without a user"),
+    (lambda p: _filled(_at(p, "view", "type")), "view submission without a typed view"),
+    (lambda p: isinstance(_at(p, "view", "callback_id") or "", str), "malformed callback_id"),
+    (
+        lambda p: isinstance(_at(p, "view", "private_metadata") or "", str),
+        "malformed private_metadata",
+    ),
+    (
+        lambda p: _at(p, "view", "state") is None or isinstance(_at(p, "view", "state"), dict),
+        "malformed view state",
+    ),
 )
 _MENTION_RULES: tuple[Rule, ...] = (
     (
@@ -133,6 +154,8 @@ def _broken(rules: tuple[Rule, ...], value: dict[str, Any]) -> Refusal | None:
 def _interaction_problem(payload: Any) -> Refusal | None:
     if not isinstance(payload, dict) or not _filled(payload.get("type")):
         return Refusal(400, "interaction payload is not a JSON object with a type")
+    if payload["type"] == "view_submission":
+        return _broken(_VIEW_RULES, payload)
     if payload["type"] != "block_actions":
         return None  # not one the bot listens to: Bolt answers it
     return _broken(_CLICK_RULES, payload)

@@ -21,18 +21,17 @@ class Place:
 
 def place_of(body: dict[str, Any], origin: str) -> Place | None:
     """The person and channel behind ``body``; None if it names neither (nothing to answer)."""
-    event = body.get("event") or {}
-    container = body.get("container") or {}
-    user = body.get("user_id") or (body.get("user") or {}).get("id") or event.get("user")
+    event, container = _object(body.get("event")), _object(body.get("container"))
+    user = body.get("user_id") or _object(body.get("user")).get("id") or event.get("user")
     channel = (
         body.get("channel_id")
-        or (body.get("channel") or {}).get("id")
+        or _object(body.get("channel")).get("id")
         or event.get("channel")
         or container.get("channel_id")
     )
     if not (channel and user):
         return None
-    team = body.get("team_id") or (body.get("team") or {}).get("id") or ""
+    team = body.get("team_id") or _object(body.get("team")).get("id") or ""
     return Place(
         team_id=str(team),
         channel_id=str(channel),
@@ -41,6 +40,11 @@ def place_of(body: dict[str, Any], origin: str) -> Place | None:
         thread_ts=event.get("thread_ts") or event.get("ts") or container.get("thread_ts"),
         response_url=body.get("response_url"),
     )
+
+
+def _object(value: object) -> dict[str, Any]:
+    """A part of a payload that should be an object, or an empty one if it is anything else."""
+    return value if isinstance(value, dict) else {}
 
 
 def place_required(body: dict[str, Any], origin: str) -> Place:

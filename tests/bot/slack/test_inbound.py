@@ -31,6 +31,16 @@ def a_click(**changes: object) -> dict:
     return payload
 
 
+def a_view(**changes: object) -> dict:
+    view = {"type": "modal", "callback_id": "bms_reject_reason", "private_metadata": "req_1"}
+    return {"type": "view_submission", "user": {"id": "U1"}, "view": view} | changes
+
+
+def test_a_modal_submission_as_slack_sends_it_passes() -> None:
+    """A view_submission with a user and a typed view goes on to Bolt."""
+    assert check_shape(FORM, click_body(a_view())) is None
+
+
 def test_real_requests_pass() -> None:
     """A command, a click and a mention as Slack sends them pass both checks."""
     for request in (
@@ -85,6 +95,13 @@ def test_right_signature_wrong_clock_names_the_skew(offset: int) -> None:
         click_body(a_click(actions=[])),
         click_body(a_click(actions=["x"])),
         click_body(a_click(response_url=5)),
+        click_body(a_click(team="T0001")),
+        click_body(a_click(channel="C1")),
+        click_body(a_click(container=["message"])),
+        click_body(a_view(view={"callback_id": "x"})),
+        click_body(a_view(view="modal")),
+        click_body(a_view(user="U1")),
+        click_body(a_view(view={"type": "modal", "private_metadata": 5})),
         urlencode({"command": "/bms", "user_id": "", "channel_id": "C1"}).encode(),
         urlencode({"command": "/bms", "user_id": "U1", "channel_id": ""}).encode(),
         b"text=hello",
