@@ -95,8 +95,15 @@ def approved_reply(approver: str, at: float) -> Message:
 
 
 def rejected_reply(by: str | None, at: float, note: str | None) -> Message:
+    """``by`` None: the policy said no, and ``note`` is the bot's own words (mrkdwn); else
+    ``note`` is what the approver typed, shown as text."""
     who = f"by {user_mention(by)}" if by else "by the policy"
-    because = f" Reason: {inline(note, 500)}" if note else " No reason given."
+    if note and by is None:
+        because = f" {note}."
+    elif note:
+        because = f" Reason: {inline(note, 500)}"
+    else:
+        because = " No reason given."
     text = f"🚫 Rejected {who} {_date(at)}.{because} Nothing was stopped."
     return build(text, [section(text)])
 

@@ -83,6 +83,25 @@ def refusal_text(  # noqa: PLR0911 - one answer per denial
     return "The policy does not allow this request."
 
 
+def no_longer_allowed_text(
+    verdict: Verdict, requester: str, channel_id: str, groups: GroupIndex
+) -> str:
+    """Why the policy refuses a request it let in before, told to everyone in its thread."""
+    who = user_mention(requester)
+    here = channel_link(channel_id) or "this channel"
+    match verdict.denial:
+        case Denial.GUEST | Denial.BOT | Denial.DEACTIVATED:
+            return f"{who}'s account may no longer stop servers ({verdict.denial.value})"
+        case Denial.DIRECTORY:
+            return f"Slack could not say which user groups {who} is in, so nothing was let in"
+        case Denial.TOO_MANY:
+            return f"{code(verdict.rule)} now allows {verdict.limit:,} servers a request"
+        case _:
+            who_may = mentions(verdict.allowed_here, groups) if verdict.allowed_here else ""
+            instead = f" (stops here may be asked for by {who_may})" if who_may else ""
+            return f"{who} is no longer in a group allowed to stop servers in {here}{instead}"
+
+
 def refused_message(verdict: Verdict, channel_id: str, groups: GroupIndex) -> Message:
     text = f"{refusal_text(verdict, channel_id, groups)} {_NOTHING}"
     rule = f"Decided by {code(verdict.rule)}" if verdict.rule else "No grant matched"

@@ -25,7 +25,15 @@ from bot.bms.errors import (
     CloudNotFound,
     CloudUnavailable,
 )
-from bot.bms.models import MAX_STOP_BATCH, Job, Server, is_job_id, parse_job, parse_server
+from bot.bms.models import (
+    MAX_STOP_BATCH,
+    Job,
+    Server,
+    StopAccepted,
+    is_job_id,
+    parse_job,
+    parse_server,
+)
 from bot.bms.responses import (
     error_for_response,
     error_for_transport,
@@ -162,6 +170,10 @@ class BmsClient:
 
     async def stop_servers(self, ids: Sequence[str], *, soft: bool = False) -> str:
         """Submit one ``os-stop`` job for 1..1000 servers and return its job id."""
+        return (await self.submit_stop(ids, soft=soft)).job_id
+
+    async def submit_stop(self, ids: Sequence[str], *, soft: bool = False) -> StopAccepted:
+        """``stop_servers``, with Huawei's request id of the call that was accepted."""
         unique = list(dict.fromkeys(ids))
         if not 1 <= len(unique) <= MAX_STOP_BATCH:
             raise ValueError(f"stop takes 1 to {MAX_STOP_BATCH} servers a call, got {len(unique)}")
@@ -169,8 +181,8 @@ class BmsClient:
             "os-stop": {"type": "SOFT" if soft else "HARD", "servers": [{"id": i} for i in unique]}
         }
         path = f"{self._prefix}/baremetalservers/action"
-        body = await retry_call(
-            lambda: self._call("POST", path, json=payload),
+        body, request_id = await retry_call(
+            lambda: self._exchange("POST", path, json=payload),
             self._retry,
             retry_submit,
             operation=f"POST {path}",
@@ -178,7 +190,7 @@ class BmsClient:
         job_id = body.get("job_id")
         if not isinstance(job_id, str) or not job_id:
             raise CloudUnavailable("the stop was accepted without a job id", http_status=200)
-        return job_id
+        return StopAccepted(job_id, request_id)
 
     async def get_job(self, job_id: str) -> Job:
         """The job's status and sub-jobs."""
@@ -206,6 +218,18 @@ class BmsClient:
         json: Any = None,
     ) -> dict[str, Any]:
         """One exchange, logged; a JSON object back, or the mapped exception."""
+        body, _ = await self._exchange(method, path, params=params, json=json)
+        return body
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str | int] | None = None,
+        json: Any = None,
+    ) -> tuple[dict[str, Any], str | None]:
+        """``_call``, with the answer's ``X-Request-Id``."""
         started = time.perf_counter()
         try:
             async with self._stop_slots if method == "POST" else self._in_flight:
@@ -230,7 +254,7 @@ class BmsClient:
                 http_status=response.status_code,
                 request_id=request_id,
             )
-        return body
+        return body, request_id
 
 
 def _log(level: int, started: float, method: str, path: str, **fields: object) -> None:

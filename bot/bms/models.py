@@ -41,6 +41,14 @@ class Server:
 
 
 @dataclass(frozen=True, slots=True)
+class StopAccepted:
+    """Huawei took a batch stop: its job, and the request id of the call (for the audit)."""
+
+    job_id: str
+    request_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SubJob:
     job_id: str | None
     server_id: str | None

@@ -24,9 +24,9 @@ from bot.blocks.policy import (
     directory_down_message,
     mentions,
     newly_protected_text,
-    refusal_text,
+    no_longer_allowed_text,
 )
-from bot.blocks.text import duration, user_mention
+from bot.blocks.text import duration
 from bot.bms.errors import CloudError
 from bot.core.audit import AuditKind
 from bot.core.lifecycle import RequestState, chunks
@@ -37,7 +37,7 @@ from bot.stops.gate import Gate
 from bot.stops.ports import Clock
 from bot.stops.reach import thread_of
 from bot.stops.root import Roots
-from bot.stops.trail import Trail
+from bot.stops.trail import BOT, Trail
 from bot.store import RequestRow, StopRecord
 from bot.store.requests import AllTaken, RequestStore
 
@@ -115,17 +115,18 @@ class Approvals:
             await self.poster.tell(place, notice, replace=False)
             return None
         if not verdict.allowed:
-            why = refusal_text(verdict, req.channel_id, self.gate.groups)
-            note = f"the policy no longer lets {user_mention(req.user_id)} ask for this ({why})"
-            await self._close(req, None, note, f"refused by the policy: {note}")
+            note = no_longer_allowed_text(verdict, req.user_id, req.channel_id, self.gate.groups)
+            await self._close(req, None, note, "refused by the policy")
             return None
         now = self.clock()
-        if not await self.requests.decide(req.id, RequestState.APPROVED, place.user_id, now, None):
+        actor = await self.trail.who(place.user_id)
+        audit = [self.trail.event(AuditKind.APPROVED, req, actor)]
+        approved = RequestState.APPROVED
+        if not await self.requests.decide(req.id, approved, place.user_id, now, None, audit=audit):
             fresh = await self.requests.get(req.id)
             await self.poster.tell(place, decided_message(fresh, "decided"), replace=False)
             return None
         log.info("request approved", extra={"request": req.id, "user": place.user_id})
-        await self.trail.note(AuditKind.APPROVED, req, place.user_id)
         thread = thread_of(StopRecord(req, ()), self.poster)
         await thread.say(approved_reply(place.user_id, now))
         return await self._confirm(req, protected)
@@ -140,7 +141,9 @@ class Approvals:
                 req.id, req.user_id, now, ids, approved=True, protected=protected
             )
         except AllTaken as left:
-            await self.requests.move(req.id, RequestState.CANCELLED, now)
+            why = {"why": "every server is taken by another request or protected now"}
+            audit = [self.trail.event(AuditKind.CANCELLED, req, BOT, detail=why)]
+            await self.requests.move(req.id, RequestState.CANCELLED, now, audit)
             note = newly_protected_text(left.protected, req.names) if left.protected else ""
             taken = "Another request is already stopping every server." if left.taken else ""
             await thread.say(_note(f"{taken} {note} Nothing was sent.".strip()))
@@ -163,11 +166,13 @@ class Approvals:
 
     async def _close(self, req: RequestRow, by: str | None, note: str | None, outcome: str) -> None:
         now = self.clock()
-        if not await self.requests.decide(req.id, RequestState.REJECTED, by, now, note):
+        detail = {"note": note or "", "outcome": outcome}
+        audit = [self.trail.event(AuditKind.REJECTED, req, await self.trail.who(by), detail=detail)]
+        if not await self.requests.decide(
+            req.id, RequestState.REJECTED, by, now, note, audit=audit
+        ):
             return
         log.info("request rejected", extra={"request": req.id, "by": by or "policy"})
-        detail = {"note": note or "", "outcome": outcome}
-        await self.trail.note(AuditKind.REJECTED, req, by, detail=detail)
         record = StopRecord(req, ())
         thread = thread_of(record, self.poster)
         why = req.approval.why if req.approval else ""
@@ -179,12 +184,10 @@ class Approvals:
     async def expire(self, ids: list[str] | None = None) -> list[str]:
         """Approval requests past their time (housekeeping, or a late click): say so."""
         now = self.clock()
-        expired = await self.requests.expire_approvals(now, only=ids)
-        for request_id in expired:
-            req = await self.requests.get(request_id)
-            if req is None:
-                continue
-            await self.trail.note(AuditKind.APPROVAL_EXPIRED, req, None)
+        expired = await self.requests.expire_approvals(
+            now, only=ids, audit=lambda r: [self.trail.event(AuditKind.APPROVAL_EXPIRED, r, BOT)]
+        )
+        for req in expired:
             record = StopRecord(req, ())
             thread = thread_of(record, self.poster)
             names = [t.name for t in req.targets]
@@ -192,7 +195,7 @@ class Approvals:
             closed = approval_closed_message(record.summary(), "approval expired", names, why)
             await thread.show(closed, final=True)
             await thread.say(expired_reply(req.user_id, duration(self.gate.approval_ttl)))
-        return expired
+        return [r.id for r in expired]
 
     async def post_review(self, record: StopRecord) -> None:
         """Break glass: the approval request posted for review, with Acknowledge."""
@@ -216,12 +219,12 @@ class Approvals:
             await self.poster.tell(place, notice, replace=False)
             return
         now = self.clock()
-        if not await self.requests.acknowledge(req.id, place.user_id, now):
+        audit = [self.trail.event(AuditKind.ACKNOWLEDGED, req, await self.trail.who(place.user_id))]
+        if not await self.requests.acknowledge(req.id, place.user_id, now, audit):
             fresh = await self.requests.get(req.id)
             by = fresh.acknowledged_by if fresh else None
             await self.poster.tell(place, _note(f"Already reviewed by <@{by}>."), replace=False)
             return
-        await self.trail.note(AuditKind.ACKNOWLEDGED, req, place.user_id)
         thread = thread_of(StopRecord(req, ()), self.poster)
         await thread.say(acknowledged_reply(place.user_id, now))
 

@@ -33,7 +33,7 @@ from bot.slack.place import Place
 from bot.slack.poster import Poster
 from bot.stops.gate import Gate
 from bot.stops.ports import Clock
-from bot.stops.trail import Trail
+from bot.stops.trail import BOT, Trail
 from bot.store import RequestRow, StopRecord
 from bot.store.requests import AllTaken, RequestStore
 
@@ -71,9 +71,16 @@ class Clicks:
         if req.approval is not None and not req.break_glass:
             return await self._ask(req, place, now)
         ids = chunks([t.id for t in req.targets])
+        actor = await self.trail.who(place.user_id)
+        kind = AuditKind.BREAK_GLASS if req.break_glass else AuditKind.CONFIRMED
         try:
             record = await self.requests.confirm(
-                request_id, place.user_id, now, ids, protected=protected
+                request_id,
+                place.user_id,
+                now,
+                ids,
+                protected=protected,
+                audit=lambda confirmed: [self.trail.event(kind, confirmed, actor)],
             )
         except AllTaken as all_taken:
             await self._left_out(place, req, all_taken.taken, all_taken.protected, left=0)
@@ -86,8 +93,6 @@ class Clicks:
                 await self.poster.tell(place, already_handled_message("previewed"), replace=False)
             return None
         log.info("request confirmed", extra={"request": request_id, "user": place.user_id})
-        kind = AuditKind.BREAK_GLASS if record.request.break_glass else AuditKind.CONFIRMED
-        await self.trail.note(kind, record.request, place.user_id)
         taken = {s.id: s.by_request for s in record.request.skipped if s.by_request}
         await self._left_out(place, req, taken, protected, left=len(record.request.targets))
         return record
@@ -134,13 +139,12 @@ class Clicks:
 
     async def _ask(self, req: RequestRow, place: Place, now: float) -> Asked | None:
         until = now + self.gate.approval_ttl
-        if await self.requests.ask_approval(req.id, place.user_id, now, until):
+        asked = dataclasses.replace(req, state=RequestState.AWAITING_APPROVAL, expires_at=until)
+        why = {"why": req.approval.why if req.approval else ""}
+        actor = await self.trail.who(place.user_id)
+        audit = [self.trail.event(AuditKind.APPROVAL_REQUESTED, asked, actor, detail=why)]
+        if await self.requests.ask_approval(req.id, place.user_id, now, until, audit):
             log.info("approval asked", extra={"request": req.id, "user": place.user_id})
-            asked = dataclasses.replace(req, state=RequestState.AWAITING_APPROVAL, expires_at=until)
-            why = req.approval.why if req.approval else ""
-            await self.trail.note(
-                AuditKind.APPROVAL_REQUESTED, asked, place.user_id, detail={"why": why}
-            )
             return Asked(asked)
         fresh = await self.requests.get(req.id)
         if not await self._refused(fresh, place, now):
@@ -151,15 +155,14 @@ class Clicks:
         """Only the requester, only while previewed; anyone else is told why not."""
         request_id_var.set(request_id)
         now = self.clock()
-        if await self._refused(await self.requests.get(request_id), place, now):
+        req = await self.requests.get(request_id)
+        if await self._refused(req, place, now):
             return
-        if not await self.requests.cancel(request_id, place.user_id, now):
+        audit = [self.trail.event(AuditKind.CANCELLED, req, await self.trail.who(place.user_id))]
+        if not await self.requests.cancel(request_id, place.user_id, now, audit):
             await self._refused(await self.requests.get(request_id), place, now)
             return
         log.info("request cancelled", extra={"request": request_id, "user": place.user_id})
-        await self.trail.note(
-            AuditKind.CANCELLED, await self.requests.get(request_id), place.user_id
-        )
         await self.poster.tell(place, cancelled_message(), replace=True)
 
     async def _refused(self, req: RequestRow | None, place: Place, now: float) -> bool:
@@ -168,7 +171,8 @@ class Clicks:
         if why is None:
             return False
         if why is Refusal.EXPIRED and req is not None:
-            await self.requests.move(req.id, RequestState.EXPIRED, now)
+            audit = [self.trail.event(AuditKind.EXPIRED, req, BOT)]
+            await self.requests.move(req.id, RequestState.EXPIRED, now, audit)
         message, replace = self._refusal_message(why, req)
         await self.poster.tell(place, message, replace=replace)
         return True

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
-from bot.bms.models import Job, Server
+from bot.bms.models import Job, Server, StopAccepted
 from bot.policy.people import GroupIndex, Person
 
 Clock = Callable[[], float]  # epoch seconds; ``time.time`` outside the tests
@@ -19,7 +19,7 @@ class StopCloud(Protocol):
 
     async def find_servers(self, ids: Sequence[str]) -> dict[str, Server]: ...
 
-    async def stop_servers(self, ids: Sequence[str], *, soft: bool = False) -> str: ...
+    async def submit_stop(self, ids: Sequence[str], *, soft: bool = False) -> StopAccepted: ...
 
     async def get_job(self, job_id: str) -> Job: ...
 

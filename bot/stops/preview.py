@@ -18,6 +18,7 @@ from bot.policy.decide import Verdict
 from bot.slack.place import Place
 from bot.stops.gate import Gate
 from bot.stops.ports import Clock, StopCloud
+from bot.stops.trail import Trail
 from bot.store import NewRequest, RequestRow
 from bot.store.requests import RequestStore
 
@@ -36,6 +37,7 @@ class Previews:
     gate: Gate
     timing: Timing
     clock: Clock
+    trail: Trail
 
     async def again(
         self, req: RequestRow, server_ids: Sequence[str], found: Mapping[str, Server]
@@ -109,15 +111,19 @@ class Previews:
             approval=approval,
             break_glass=break_glass and approval is not None,
         )
+        new = NewRequest(
+            preview=preview,
+            team_id=place.team_id,
+            channel_id=place.channel_id,
+            origin=place.origin,
+            thread_ts=place.thread_ts,
+            response_url=place.response_url,
+            created_at=now,
+        )
+        actor = await self.trail.who(place.user_id)
+        entry = self.trail.requested(preview, place.channel_id, actor)
         if targets:
-            new = NewRequest(
-                preview=preview,
-                team_id=place.team_id,
-                channel_id=place.channel_id,
-                origin=place.origin,
-                thread_ts=place.thread_ts,
-                response_url=place.response_url,
-                created_at=now,
-            )
-            await self.requests.add(new)
+            await self.requests.add(new, audit=[entry])
+        else:  # nothing stored (nothing to stop), but the request was made
+            await self.trail.audit.append(entry)
         return preview

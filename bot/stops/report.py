@@ -55,11 +55,11 @@ class Reports:
             return
         outcome = record.outcome()
         await show_state(thread, record, outcome, final=True)
-        if await self.requests.move(req.id, RequestState.FINISHED, self.clock()):
+        audit = self.trail.outcome(record, outcome)
+        if await self.requests.move(req.id, RequestState.FINISHED, self.clock(), audit):
             self.schedule.unwatch(req.id)
             thread.close()
             log.info("request finished", extra={"outcome": outcome})
-            await self.trail.outcome(record, outcome)
             link = self.trail.link(req)
             await self.trail.announce(
                 finished_line(record.summary(), _OUTCOME[outcome], req.channel_id, link)
@@ -67,10 +67,10 @@ class Reports:
 
     async def time_out(self, thread: RequestThread, record: StopRecord) -> None:
         """Stop watching: say which jobs still run and how to check them; report what is known."""
-        if not await self.requests.move(record.id, RequestState.TIMED_OUT, self.clock()):
+        audit = self.trail.outcome(record, "timed_out")
+        if not await self.requests.move(record.id, RequestState.TIMED_OUT, self.clock(), audit):
             return
         self.schedule.unwatch(record.id)
-        await self.trail.outcome(record, "timed_out")
         running = [c.job_id for c in record.in_state(ChunkState.SUBMITTED) if c.job_id]
         log.warning("request timed out", extra={"jobs": running})
         await thread.say(timeout_message(running, self.timing.job_timeout))

@@ -47,7 +47,7 @@ from bot.stops.report import Reports
 from bot.stops.root import Roots
 from bot.stops.settle import Settlements
 from bot.stops.submit import Submissions
-from bot.stops.trail import Trail
+from bot.stops.trail import BOT, Trail
 from bot.store import DatabaseUnavailable, RequestRow, StopRecord, Store
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ class StopService:
         self.gate = gate = Gate(policy, people, cloud)
         audit_channel = policy.audit.channel if policy else None
         self.trail = trail = Trail(store.audit, people, poster, now, audit_channel)
-        self.previews = Previews(cloud, requests, gate, timing, now)
+        self.previews = Previews(cloud, requests, gate, timing, now, trail)
         self.clicks = Clicks(requests, poster, gate, timing, now, trail)
         self.roots = Roots(requests, poster, now)
         self.approvals = Approvals(requests, poster, gate, self.roots, now, trail)
@@ -119,9 +119,6 @@ class StopService:
             log.warning("lookup failed", extra={"error": str(err)})
             await self.poster.tell(place, cloud_error_message(err, "looking up the servers"))
             return
-        stored = await self.store.requests.get(shown.request_id) if shown.targets else None
-        if stored is not None:
-            await self.trail.note(AuditKind.REQUESTED, stored, place.user_id)
         approvers = mentions(shown.approval.approvers, self.gate.groups) if shown.approval else ""
         await self.poster.tell(place, preview_message(shown, approvers=approvers))
 
@@ -291,7 +288,9 @@ class StopService:
         """Every minute: expire unanswered previews, forget old events, re-drive stuck ones."""
         try:
             now = self.now()
-            expired = await self.store.requests.expire_previews(now)
+            expired = await self.store.requests.expire_previews(
+                now, audit=lambda r: [self.trail.event(AuditKind.EXPIRED, r, BOT)]
+            )
             await self.approvals.expire()
             await self.store.events.forget(events_forgotten_before(now))
             for req in await self.store.requests.in_states([RequestState.APPROVED]):

@@ -14,7 +14,7 @@ from bot.slack.thread import RequestThread
 from bot.stops.ports import Clock, Schedule, StopCloud
 from bot.stops.reach import show_state
 from bot.stops.settle import Settlements
-from bot.stops.trail import Trail
+from bot.stops.trail import BOT, Trail
 from bot.store import ChunkRow, StopRecord
 from bot.store.chunks import ChunkStore
 from bot.store.requests import RequestStore
@@ -54,7 +54,7 @@ class Submissions:
         if claimed is None:
             return None  # another sender has it
         try:
-            job_id = await self.cloud.stop_servers(list(chunk.server_ids), soft=req.soft)
+            sent = await self.cloud.submit_stop(list(chunk.server_ids), soft=req.soft)
         except CloudUnavailable as err:
             if err.maybe_sent:
                 return await self.settlements.give_up(thread, req, claimed, err)
@@ -62,14 +62,17 @@ class Submissions:
         except CloudError as err:
             return await self.settlements.reject(thread, req, claimed, err)
         log.info(
-            "stop submitted", extra={"request": req.id, "chunk": chunk.chunk_no, "job": job_id}
+            "stop submitted", extra={"request": req.id, "chunk": chunk.chunk_no, "job": sent.job_id}
         )
-        accepted = await self.chunks.accepted(claimed, job_id, self.clock())
-        if accepted is not None:
-            await self.trail.note(
-                AuditKind.SUBMITTED, req, None, job_ids=[job_id], targets=chunk.server_ids
-            )
-        return accepted  # None: settled by another
+        audit = self.trail.event(
+            AuditKind.SUBMITTED,
+            req,
+            BOT,
+            job_ids=[sent.job_id],
+            targets=chunk.server_ids,
+            cloud_request_ids=[sent.request_id] if sent.request_id else [],
+        )
+        return await self.chunks.accepted(claimed, sent.job_id, self.clock(), [audit])
 
     async def finish(self, thread: RequestThread, record: StopRecord) -> None:
         """Every call settled: SUBMITTED, polling scheduled, the job ids in the thread."""

@@ -1,8 +1,10 @@
 """What the audit trail hears from each step: one ``AuditEvent`` per thing that happened, with
 who, where, what and which rule decided; and the ``[audit] channel`` lines.
 
-The audit is written after the state change it describes has won its compare-and-set, so a
-replayed click or a losing replica never writes a second entry for the same change.
+Every entry that describes a state change is written in the same transaction as that change's
+compare-and-set (the store's ``audit=`` arguments): a crash cannot keep one without the other, and
+a replayed click or a losing replica never writes a second entry. Refusals change nothing and are
+written on their own.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 
 from bot.blocks.message import Message
 from bot.core.audit import AuditEvent, AuditKind
+from bot.core.models import Preview
 from bot.policy.people import DirectoryUnavailable
 from bot.slack.poster import Poster, SlackFailure
 from bot.stops.ports import Clock, People
@@ -20,6 +23,17 @@ from bot.store import RequestRow, StopRecord
 from bot.store.audit import AuditLog
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who did something, as the audit names them."""
+
+    id: str | None
+    name: str | None
+
+
+BOT = Actor(None, None)
 
 
 @dataclass(frozen=True)
@@ -30,50 +44,92 @@ class Trail:
     clock: Clock
     channel: str | None = None  # [audit] channel
 
-    async def _name(self, user_id: str | None) -> str | None:
+    async def who(self, user_id: str | None) -> Actor:
+        """The person behind ``user_id`` with their display name (looked up before any
+        transaction the entry is written in); the bot itself for None."""
         if user_id is None:
-            return None
+            return BOT
         try:
-            return (await self.people.person(user_id)).name or None
+            return Actor(user_id, (await self.people.person(user_id)).name or None)
         except DirectoryUnavailable:
-            return None
+            return Actor(user_id, None)
 
     def link(self, req: RequestRow) -> str | None:
         return self.poster.permalink(req.channel_id, req.root_ts, req.thread_ts)
 
-    async def note(
+    def event(
         self,
         kind: AuditKind,
         req: RequestRow | None,
-        actor: str | None,
+        actor: Actor,
         *,
         channel: str | None = None,
         rule: str | None = None,
         detail: Mapping[str, str] | None = None,
         job_ids: Sequence[str] = (),
         targets: Sequence[str] | None = None,
-    ) -> None:
-        """One entry about ``req`` (None: a refusal before any request existed)."""
-        event = AuditEvent(
+        cloud_request_ids: Sequence[str] = (),
+    ) -> AuditEvent:
+        """One entry about ``req`` (None: a refusal before any request existed), to be written
+        with the state change it describes."""
+        shown = tuple(targets) if targets is not None else _ids(req)
+        return AuditEvent(
             kind=kind,
             at=self.clock(),
-            actor_id=actor,
-            actor_name=await self._name(actor),
+            actor_id=actor.id,
+            actor_name=actor.name,
             channel_id=channel or (req.channel_id if req else None),
             thread_link=self.link(req) if req else None,
             request_id=req.id if req else None,
-            targets=tuple(targets if targets is not None else _ids(req)),
-            count=len(targets) if targets is not None else (len(req.targets) if req else 0),
+            targets=shown,
+            count=len(shown),
             stop_type=("soft" if req.soft else "hard") if req else None,
             reason=req.reason if req else None,
             rule=rule if rule is not None else (req.rule if req else None),
             job_ids=tuple(job_ids),
+            cloud_request_ids=tuple(cloud_request_ids),
             detail=dict(detail or {}),
+        )
+
+    async def note(
+        self,
+        kind: AuditKind,
+        req: RequestRow | None,
+        actor_id: str | None,
+        *,
+        channel: str | None = None,
+        rule: str | None = None,
+        detail: Mapping[str, str] | None = None,
+        targets: Sequence[str] | None = None,
+    ) -> None:
+        """An entry that goes with no state change (a refusal), written on its own."""
+        actor = await self.who(actor_id)
+        event = self.event(
+            kind, req, actor, channel=channel, rule=rule, detail=detail, targets=targets
         )
         await self.audit.append(event)
 
-    async def outcome(self, record: StopRecord, state: str) -> None:
-        """The end of a stop, at once: each job's result, each server's outcome, FINISHED."""
+    def requested(self, preview: Preview, channel_id: str, actor: Actor) -> AuditEvent:
+        """The entry a new request is stored with."""
+        return AuditEvent(
+            kind=AuditKind.REQUESTED,
+            at=self.clock(),
+            actor_id=actor.id,
+            actor_name=actor.name,
+            channel_id=channel_id,
+            thread_link=None,
+            request_id=preview.request_id,
+            targets=tuple(t.id for t in preview.targets),
+            count=len(preview.targets),
+            stop_type="soft" if preview.soft else "hard",
+            reason=preview.reason,
+            rule=preview.rule or None,
+            detail={"skipped": str(len(preview.skipped))},
+        )
+
+    def outcome(self, record: StopRecord, state: str) -> list[AuditEvent]:
+        """The end of a stop, written with its final move: each job's result, each server's
+        outcome, FINISHED (or TIMED_OUT)."""
         req, now, link = record.request, self.clock(), self.link(record.request)
         events = [
             _bot_event(
@@ -118,7 +174,7 @@ class Trail:
             job_ids=record.job_ids,
             detail={"outcome": state},
         )
-        await self.audit.append_many([*events, finished])
+        return [*events, finished]
 
     async def announce(self, message: Message) -> None:
         """A line in ``[audit] channel``, best effort: the audit table has it in any case."""

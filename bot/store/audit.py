@@ -45,14 +45,9 @@ class AuditLog:
         """Add ``events``, in order, after the newest entry, in one transaction."""
         if not events:
             return []
-        newest = sa.select(A.seq, A.hash).order_by(A.seq.desc()).limit(1)
         async with self._db.begin() as conn:
             await _write_lock(conn)
-            last = (await conn.execute(newest)).first()
-            seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
-            entries = chain(events, after_seq=seq, after_hash=prev)
-            await conn.execute(audit_log.insert(), [_row(e) for e in entries])
-        return entries
+            return await _chain_on(conn, events)
 
     async def recent(self, n: int) -> list[AuditEntry]:
         """The newest ``n`` entries, oldest first (newest last)."""
@@ -103,6 +98,29 @@ class AuditLog:
             if len(rows) < page:
                 return
             after = rows[-1]["seq"]
+
+
+async def append_after_write(
+    conn: AsyncConnection, events: Sequence[AuditEvent]
+) -> list[AuditEntry]:
+    """Add ``events`` inside a transaction that has just changed a row (a compare-and-set), so
+    the state change and its audit entries commit together or not at all. On SQLite that write
+    already holds the one write lock; PostgreSQL takes the audit's advisory lock here."""
+    if not events:
+        return []
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({PG_AUDIT_LOCK})"))
+    return await _chain_on(conn, events)
+
+
+async def _chain_on(conn: AsyncConnection, events: Sequence[AuditEvent]) -> list[AuditEntry]:
+    """Read the newest entry and insert ``events`` after it (the caller holds the write lock)."""
+    newest = sa.select(A.seq, A.hash).order_by(A.seq.desc()).limit(1)
+    last = (await conn.execute(newest)).first()
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    entries = chain(events, after_seq=seq, after_hash=prev)
+    await conn.execute(audit_log.insert(), [_row(e) for e in entries])
+    return entries
 
 
 async def _write_lock(conn: AsyncConnection) -> None:

@@ -7,13 +7,15 @@ None when another sender or poller got there first), so the caller never reads t
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
+from bot.core.audit import AuditEvent
 from bot.core.lifecycle import ChunkState, chunk_sources_of
 from bot.core.models import ServerResult
+from bot.store.audit import append_after_write
 from bot.store.codec import encode_results
 from bot.store.database import Database
 from bot.store.rows import ChunkRow
@@ -32,9 +34,12 @@ class ChunkStore:
         claimed = await self._move(chunk, ChunkState.SUBMITTING, now, {C.submitted_at: now})
         return dataclasses.replace(claimed, sent_at=now) if claimed else None
 
-    async def accepted(self, chunk: ChunkRow, job_id: str, now: float) -> ChunkRow | None:
-        """Huawei answered with a job id: the chunk is SUBMITTED and will be polled."""
-        changed = await self._move(chunk, ChunkState.SUBMITTED, now, {C.job_id: job_id})
+    async def accepted(
+        self, chunk: ChunkRow, job_id: str, now: float, audit: Sequence[AuditEvent] = ()
+    ) -> ChunkRow | None:
+        """Huawei answered with a job id: the chunk is SUBMITTED and will be polled; ``audit``
+        is written with the change."""
+        changed = await self._move(chunk, ChunkState.SUBMITTED, now, {C.job_id: job_id}, audit)
         return dataclasses.replace(changed, job_id=job_id) if changed else None
 
     async def lost(self, chunk: ChunkRow, now: float) -> ChunkRow | None:
@@ -127,7 +132,12 @@ class ChunkStore:
         )
 
     async def _move(
-        self, chunk: ChunkRow, to: ChunkState, now: float, values: Values
+        self,
+        chunk: ChunkRow,
+        to: ChunkState,
+        now: float,
+        values: Values,
+        audit: Sequence[AuditEvent] = (),
     ) -> ChunkRow | None:
         sources = [s.value for s in chunk_sources_of(to)]
         stmt = (
@@ -138,6 +148,7 @@ class ChunkStore:
         async with self._db.begin() as conn:
             if (await conn.execute(stmt)).rowcount != 1:
                 return None
+            await append_after_write(conn, audit)
         return dataclasses.replace(chunk, state=to, updated_at=now)
 
 

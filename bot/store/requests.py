@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.core.audit import AuditEvent
 from bot.core.lifecycle import (
     ACTIVE_REQUEST_STATES,
     CHUNK_SETTLED,
@@ -17,6 +18,7 @@ from bot.core.lifecycle import (
     sources_of,
 )
 from bot.core.models import Skipped, SkipReason
+from bot.store.audit import append_after_write
 from bot.store.codec import encode_skipped, encode_targets
 from bot.store.database import Database
 from bot.store.rows import ChunkRow, NewRequest, RequestRow, StopRecord
@@ -25,6 +27,7 @@ from bot.store.schema import stop_chunks, stop_requests
 R = stop_requests.c
 C = stop_chunks.c
 Values = dict[sa.Column[Any], Any]
+Audit = Sequence[AuditEvent]  # the entries a state change writes with it
 PG_CONFIRM_LOCK = 7317002
 # The moment a move happened, kept on the row for the clock rules (bot/core/clock.py).
 _STAMPED = {RequestState.SUBMITTED: R.submitted_at, RequestState.REPORTING: R.finished_at}
@@ -34,7 +37,8 @@ class RequestStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def add(self, new: NewRequest) -> None:
+    async def add(self, new: NewRequest, audit: Audit = ()) -> None:
+        """Store a PREVIEWED request, with its audit entries in the same transaction."""
         p = new.preview
         values = {
             R.id: p.request_id,
@@ -61,6 +65,7 @@ class RequestStore:
         }
         async with self._db.begin() as conn:
             await conn.execute(stop_requests.insert().values(values))
+            await append_after_write(conn, audit)
 
     async def get(self, request_id: str) -> RequestRow | None:
         async with self._db.connect() as conn:
@@ -76,13 +81,16 @@ class RequestStore:
         """Confirmed, submitted and reporting requests: the ones with work left."""
         return await self.in_states(sorted(ACTIVE_REQUEST_STATES))
 
-    async def move(self, request_id: str, to: RequestState, now: float) -> bool:
+    async def move(self, request_id: str, to: RequestState, now: float, audit: Audit = ()) -> bool:
         """Compare-and-set into ``to`` from a state allowed to reach it; True if this call moved
-        it. Confirming and cancelling have their own methods: they check who clicks."""
+        it. Confirming and cancelling have their own methods: they check who clicks.
+
+        Every state change takes its ``audit`` entries along: they commit in the same
+        transaction as the change, and only when this call made it."""
         values: Values = {R.state: to.value, R.updated_at: now}
         if to in _STAMPED:
             values[_STAMPED[to]] = now
-        return await self._cas(sa.and_(R.id == request_id, _from_sources(to)), values)
+        return await self._cas(sa.and_(R.id == request_id, _from_sources(to)), values, audit)
 
     async def confirm(
         self,
@@ -93,6 +101,7 @@ class RequestStore:
         *,
         approved: bool = False,
         protected: Mapping[str, str] | None = None,
+        audit: Callable[[RequestRow], Audit] | None = None,
     ) -> StopRecord | None:
         """The single winning click: PREVIEWED → CONFIRMED by its requester before expiry, with its
         chunks created in the same transaction. Every other click, concurrent or replayed, loses
@@ -105,7 +114,8 @@ class RequestStore:
 
         ``protected``: servers the policy protects now (id → rule), left out like taken ones.
         ``approved``: the request was APPROVED by a second person (the requester's own click came
-        before, and the approval's clock no longer matters).
+        before, and the approval's clock no longer matters). ``audit`` makes the entries for the
+        confirmed request (its targets as confirmed), written in the same transaction.
         """
         if approved:
             guard = R.state == RequestState.APPROVED.value
@@ -139,9 +149,13 @@ class RequestStore:
             ]
             if rows:
                 await conn.execute(stop_chunks.insert(), rows)
+            if audit is not None:
+                await append_after_write(conn, audit(request))
             return StopRecord(request, await chunks_of(conn, request))
 
-    async def ask_approval(self, request_id: str, user_id: str, now: float, until: float) -> bool:
+    async def ask_approval(
+        self, request_id: str, user_id: str, now: float, until: float, audit: Audit = ()
+    ) -> bool:
         """PREVIEWED → AWAITING_APPROVAL: the requester's click, before the preview expires; the
         approval stays open ``until``."""
         where = sa.and_(
@@ -151,10 +165,17 @@ class RequestStore:
             R.expires_at > now,
         )
         values = {R.state: RequestState.AWAITING_APPROVAL.value, R.expires_at: until}
-        return await self._cas(where, values | {R.updated_at: now})
+        return await self._cas(where, values | {R.updated_at: now}, audit)
 
     async def decide(
-        self, request_id: str, to: RequestState, by: str | None, now: float, note: str | None
+        self,
+        request_id: str,
+        to: RequestState,
+        by: str | None,
+        now: float,
+        note: str | None,
+        *,
+        audit: Audit = (),
     ) -> bool:
         """AWAITING_APPROVAL → APPROVED or REJECTED, exactly once: by a person other than the
         requester before the approval expires, or (``by`` None) by the policy itself."""
@@ -163,31 +184,56 @@ class RequestStore:
         if by is not None:
             where = sa.and_(where, R.user_id != by, R.expires_at > now)
         values = {R.state: to.value, R.decided_by: by, R.decided_at: now, R.decision_note: note}
-        return await self._cas(where, values | {R.updated_at: now})
+        return await self._cas(where, values | {R.updated_at: now}, audit)
 
-    async def expire_approvals(self, now: float, only: Sequence[str] | None = None) -> list[str]:
+    async def expire_approvals(
+        self,
+        now: float,
+        only: Sequence[str] | None = None,
+        audit: Callable[[RequestRow], Audit] | None = None,
+    ) -> list[RequestRow]:
         """Approval requests past their time (of ``only``, if given) become APPROVAL_EXPIRED:
-        the ids that did."""
-        stale = sa.and_(R.state == RequestState.AWAITING_APPROVAL.value, R.expires_at <= now)
+        the rows that did (as they were)."""
+        return await self._expire(RequestState.APPROVAL_EXPIRED, now, only, audit)
+
+    async def _expire(
+        self,
+        to: RequestState,
+        now: float,
+        only: Sequence[str] | None,
+        audit: Callable[[RequestRow], Audit] | None,
+    ) -> list[RequestRow]:
+        """One compare-and-set per request past its ``expires_at``, each with its audit."""
+        stale = sa.and_(_from_sources(to), R.expires_at <= now)
         if only is not None:
             stale = sa.and_(stale, R.id.in_(list(only)))
-        async with self._db.connect() as conn:
-            ids = list((await conn.execute(sa.select(R.id).where(stale))).scalars())
-        values = {R.state: RequestState.APPROVAL_EXPIRED.value, R.updated_at: now}
-        return [i for i in ids if await self._cas(sa.and_(R.id == i, stale), values)]
+        due = await self._rows(stale)
+        values = {R.state: to.value, R.updated_at: now}
+        moved = []
+        for req in due:
+            if await self._cas(sa.and_(R.id == req.id, stale), values, audit(req) if audit else ()):
+                moved.append(req)
+        return moved
 
-    async def acknowledge(self, request_id: str, by: str, now: float) -> bool:
+    async def _rows(self, where: sa.ColumnElement[bool]) -> list[RequestRow]:
+        query = sa.select(stop_requests).where(where).order_by(R.created_at)
+        async with self._db.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [RequestRow.from_mapping(r._mapping) for r in rows]
+
+    async def acknowledge(self, request_id: str, by: str, now: float, audit: Audit = ()) -> bool:
         """A break-glass stop reviewed by an approver: once, by the first."""
         where = sa.and_(R.id == request_id, R.break_glass.is_(True), R.acknowledged_by.is_(None))
         values = {R.acknowledged_by: by, R.acknowledged_at: now, R.updated_at: now}
-        return await self._cas(where, values)
+        return await self._cas(where, values, audit)
 
-    async def cancel(self, request_id: str, user_id: str, now: float) -> bool:
+    async def cancel(self, request_id: str, user_id: str, now: float, audit: Audit = ()) -> bool:
         """PREVIEWED (or an approval request) → CANCELLED, by the requester only."""
         where = sa.and_(
             R.id == request_id, _from_sources(RequestState.CANCELLED), R.user_id == user_id
         )
-        return await self._cas(where, {R.state: RequestState.CANCELLED.value, R.updated_at: now})
+        values = {R.state: RequestState.CANCELLED.value, R.updated_at: now}
+        return await self._cas(where, values, audit)
 
     async def record_root(self, request_id: str, root_ts: str, thread_ts: str, now: float) -> None:
         """The public root message is posted: remember it and where the thread hangs."""
@@ -212,15 +258,11 @@ class RequestStore:
         values = {R.report_parts_posted: posted + 1, R.part_unsure_at: None, R.updated_at: now}
         return await self._cas(where, values)
 
-    async def expire_previews(self, now: float) -> int:
+    async def expire_previews(
+        self, now: float, audit: Callable[[RequestRow], Audit] | None = None
+    ) -> int:
         """Unanswered previews past their expiry become EXPIRED; how many did."""
-        stmt = (
-            stop_requests.update()
-            .where(_from_sources(RequestState.EXPIRED), R.expires_at <= now)
-            .values({R.state: RequestState.EXPIRED.value, R.updated_at: now})
-        )
-        async with self._db.begin() as conn:
-            return (await conn.execute(stmt)).rowcount
+        return len(await self._expire(RequestState.EXPIRED, now, None, audit))
 
     async def names_for_job(self, job_id: str) -> dict[str, str]:
         """Server names of the request a Huawei job belongs to (empty if it is not the bot's)."""
@@ -233,10 +275,13 @@ class RequestStore:
             targets = (await conn.execute(query)).scalar()
         return {t[0]: t[1] for t in targets or ()}
 
-    async def _cas(self, where: sa.ColumnElement[bool], values: Values) -> bool:
+    async def _cas(self, where: sa.ColumnElement[bool], values: Values, audit: Audit = ()) -> bool:
         stmt = stop_requests.update().where(where).values(values)
         async with self._db.begin() as conn:
-            return (await conn.execute(stmt)).rowcount == 1
+            if (await conn.execute(stmt)).rowcount != 1:
+                return False
+            await append_after_write(conn, audit)
+            return True
 
 
 class AllTaken(Exception):

@@ -4,6 +4,7 @@ approval, break glass and the audit trail, over HTTP against the fake Slack and 
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from bot.core.lifecycle import RequestState
 from bot.ids import ActionId, BlockId, CallbackId
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import ALICE, BOB, CHANNEL
+from tests.support.bot_process import BMS_BOT
 from tests.support.harness import Bot, running_bot, texts
 
 CAROL, DAVE, GUEST = "U0CAROL01", "U0DAVE001", "U0GUEST01"
@@ -232,6 +234,7 @@ async def test_someone_removed_from_the_group_meanwhile_is_refused(bot: Bot) -> 
     bot.slack.set_usergroup_users(ONCALL, [])
     await bot.click(ActionId.APPROVE, request_id, user=BOB)
     await bot.slack.wait_for(lambda: "Rejected by the policy" in bot.thread_text())
+    assert f"<@{ALICE}> is no longer in a group allowed to stop servers" in bot.thread_text()
     assert await state_of(bot, request_id) is RequestState.REJECTED
     assert bot.sim.stop_calls == []
 
@@ -291,3 +294,65 @@ async def test_the_audit_is_shown_to_its_readers_only(bot: Bot) -> None:
     assert "audit readers" in await said(bot, url)
     _, url = await bot.command("audit 5", user=BOB)
     assert "*requested* by" in await said(bot, url)
+
+
+async def test_an_approval_asked_in_an_incident_thread_stays_in_it(bot: Bot) -> None:
+    """Asked through @bms-bot in a thread: the approval request and the results go there."""
+    thread = "1764255600.000100"
+    ids = " ".join(s.id for s in bot.sim.seed(3))
+    response = await bot.mention(
+        f"<@U0BOT> stop {ids} reason: incident",
+        ts="1764255700.000400",
+        thread_ts=thread,
+        event_id="EvApprove",
+    )
+    assert response.status_code == 200
+    await bot.slack.wait_for(lambda: bot.slack.ephemerals)
+    request_id = value_of(bot.slack.ephemerals[0].blocks, ActionId.CONFIRM)
+    assert request_id is not None
+    await bot.click(ActionId.CONFIRM, request_id)
+    await bot.slack.wait_for(
+        lambda: any(
+            m.thread_ts == thread and value_of(m.blocks, ActionId.APPROVE) == request_id
+            for m in bot.slack.messages.values()
+        )
+    )
+    await bot.click(ActionId.APPROVE, request_id, user=BOB)
+    assert await bot.settled(request_id) is RequestState.FINISHED
+    in_thread = [m for m in bot.slack.messages.values() if m.thread_ts == thread]
+    assert any("Approved by" in m.text for m in in_thread)
+    assert not bot.root_messages()  # nothing landed in the channel itself
+
+
+async def test_the_audit_names_huaweis_request_id_and_detects_a_hand_edit(
+    bot: Bot, tmp_path: Path
+) -> None:
+    """The submitted entry carries the X-Request-Id of the stop call; after a row is edited
+    behind the bot's back, `bms-bot audit verify` names that entry."""
+    request_id = await ask(bot)
+    await bot.click(ActionId.APPROVE, request_id, user=BOB)
+    assert await bot.settled(request_id) is RequestState.FINISHED
+    deps = bot.runtime.deps
+    assert deps is not None
+    entries = await deps.store.audit.for_request(request_id)
+    [submitted] = [e for e in entries if e.event.kind is AuditKind.SUBMITTED]
+    assert submitted.event.cloud_request_ids
+    assert re.fullmatch("[0-9a-f]{32}", submitted.event.cloud_request_ids[0])  # the simulator's
+    target = entries[2].seq
+    async with deps.store.engine.begin() as conn:
+        await conn.exec_driver_sql("DROP TRIGGER audit_log_no_update")
+        await conn.exec_driver_sql(
+            f"UPDATE audit_log SET actor_id = 'U0MALLORY' WHERE seq = {target}"
+        )
+    db = tmp_path / "bot.db"
+    verify = await asyncio.create_subprocess_exec(
+        str(BMS_BOT),
+        "audit",
+        "verify",
+        env={"PATH": "", "BMS_DATABASE_URL": f"sqlite:///{db}"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    said, _ = await asyncio.wait_for(verify.communicate(), timeout=60)
+    assert verify.returncode == 1, said
+    assert f"broken at entry {target}" in said.decode()

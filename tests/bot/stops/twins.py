@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.message import Message
 from bot.bms.errors import CloudError
-from bot.bms.models import Job, Server, SubJob
+from bot.bms.models import Job, Server, StopAccepted, SubJob
 from bot.policy.people import GroupIndex, Person
 from bot.slack.edit_gate import ProgressGate
 from bot.slack.poster import Poster, SlackFailure
@@ -58,6 +58,9 @@ class TwinCloud:
 
     async def find_servers(self, ids: Sequence[str]) -> dict[str, Server]:
         return {i: self.servers[i] for i in ids if i in self.servers}
+
+    async def submit_stop(self, ids: Sequence[str], *, soft: bool = False) -> StopAccepted:
+        return StopAccepted(await self.stop_servers(ids, soft=soft), f"req-{len(self.stop_calls)}")
 
     async def stop_servers(self, ids: Sequence[str], *, soft: bool = False) -> str:
         self.stop_calls.append(list(ids))

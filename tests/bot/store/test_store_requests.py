@@ -7,9 +7,11 @@ import asyncio
 import pytest
 from store_factories import IDS, NOW, new_request
 
+from bot.core.audit import AuditEvent, AuditKind
 from bot.core.lifecycle import ChunkState, RequestState
 from bot.core.models import SkipReason
 from bot.store import Store
+from bot.store import requests as requests_module
 from bot.store.requests import AllTaken
 
 
@@ -172,3 +174,59 @@ async def test_finished_requests_do_not_hold_their_servers(store: Store) -> None
     )
     await store.requests.add(new_request("req_b"))
     assert await store.requests.confirm("req_b", "U1", NOW, [IDS]) is not None
+
+
+def _entry(kind: AuditKind = AuditKind.CANCELLED) -> AuditEvent:
+    return AuditEvent(kind, NOW, "U1", "alice", "C1", None, "req_1")
+
+
+async def test_a_state_change_writes_its_audit_entry_once(store: Store) -> None:
+    """The winning compare-and-set writes its entry; the losing one writes nothing."""
+    await store.requests.add(new_request())
+    assert await store.requests.cancel("req_1", "U1", NOW + 1, [_entry()])
+    assert not await store.requests.cancel("req_1", "U1", NOW + 2, [_entry()])
+    kinds = [e.event.kind for e in await store.audit.for_request("req_1")]
+    assert kinds == [AuditKind.CANCELLED]
+
+
+async def test_a_state_change_and_its_audit_commit_together(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the audit entry cannot be written, the state change is rolled back with it."""
+    await store.requests.add(new_request())
+
+    async def broken(conn: object, events: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(requests_module, "append_after_write", broken)
+    with pytest.raises(RuntimeError):
+        await store.requests.cancel("req_1", "U1", NOW + 1, [_entry()])
+    row = await store.requests.get("req_1")
+    assert row is not None
+    assert row.state is RequestState.PREVIEWED
+
+
+async def test_a_confirmation_writes_its_entry_for_what_it_confirmed(store: Store) -> None:
+    """The confirm entry is made from the confirmed request, in the confirm's transaction."""
+    await store.requests.add(new_request())
+    record = await store.requests.confirm(
+        "req_1",
+        "U1",
+        NOW + 1,
+        [IDS],
+        audit=lambda req: [
+            AuditEvent(
+                AuditKind.CONFIRMED,
+                NOW + 1,
+                "U1",
+                None,
+                "C1",
+                None,
+                req.id,
+                targets=tuple(t.id for t in req.targets),
+            )
+        ],
+    )
+    assert record is not None
+    [entry] = await store.audit.for_request("req_1")
+    assert entry.event.targets == tuple(IDS)
