@@ -154,6 +154,12 @@ def _broken(rules: tuple[Rule, ...], value: dict[str, Any]) -> Refusal | None:
 def _interaction_problem(payload: Any) -> Refusal | None:
     if not isinstance(payload, dict) or not _filled(payload.get("type")):
         return Refusal(400, "interaction payload is not a JSON object with a type")
+    # Bolt reads these parts of any interaction (view["type"] among them) before a listener
+    # runs: Slack always sends them as objects, so anything else is refused here, not a 500.
+    if not _objects_where_given(payload, *_PARTS):
+        return Refusal(400, "interaction with a part that is not an object")
+    if payload.get("view") is not None and not _filled(_at(payload, "view", "type")):
+        return Refusal(400, "interaction with a view without a type")
     if payload["type"] == "view_submission":
         return _broken(_VIEW_RULES, payload)
     if payload["type"] != "block_actions":

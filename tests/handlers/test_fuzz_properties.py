@@ -44,6 +44,7 @@ from tests.support.fuzz import (
     command_texts,
     form_body,
     fuzz_simulator,
+    interaction_forms,
     junk_forms,
     send_click,
     send_command,
@@ -114,6 +115,25 @@ def test_junk_instead_of_a_click_is_refused_and_stops_nothing(
     outcome = running.run(send_click(running.bot, form))
     assert outcome.status in outcome.expected, outcome
     assert running.bot.sim.stop_calls == []
+
+
+@settings(FUZZ, max_examples=200)
+@given(form=interaction_forms())
+def test_any_modal_submission_or_other_interaction_is_no_5xx_and_stops_nothing(
+    running: BotThread, previews: list[str], form: dict[str, str]
+) -> None:
+    """Any signed modal submission, closed modal or shortcut is a 200, 400 or 404, never a
+    5xx, stops nothing and rejects none of Alice's requests."""
+    outcome = running.run(send_click(running.bot, form))
+    assert outcome.status < 500, outcome
+    assert outcome.status in outcome.expected, outcome
+    assert running.bot.sim.stop_calls == []
+    deps = running.bot.runtime.deps
+    assert deps is not None
+    for request_id in previews:
+        row = running.run(deps.store.requests.get(request_id))
+        assert row is not None
+        assert row.state is RequestState.PREVIEWED, (request_id, row.state)
 
 
 # Found by the click property above: place_of read the parts with .get() unchecked and the
