@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.policy.model import Policy
+from bot.policy.model import Policy, across_entries
 
 
 class PolicyError(Exception):
@@ -42,7 +42,9 @@ def load_policy(path: Path) -> Policy:
         return Policy.model_validate(document)
     except ValidationError as exc:
         errors = _without_echoes(exc.errors())
-        raise PolicyError(path, [_line(e, document) for e in errors]) from None
+        lines = [line for e in errors for line in _lines(e, document)]
+        lines += [p for p in across_entries(document) if not any(p in line for line in lines)]
+        raise PolicyError(path, lines) from None
 
 
 def _without_echoes(errors: list[ErrorDetails]) -> list[ErrorDetails]:
@@ -51,7 +53,8 @@ def _without_echoes(errors: list[ErrorDetails]) -> list[ErrorDetails]:
     return [e for e in errors if not (e["type"] == "too_short" and e["loc"] in item_parents)]
 
 
-def _line(error: ErrorDetails, document: Mapping[str, Any]) -> str:
+def _lines(error: ErrorDetails, document: Mapping[str, Any]) -> list[str]:
+    """One line per problem, each with the key path: a check of a whole entry may find several."""
     where = _key_path(error["loc"], document)
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
@@ -60,7 +63,7 @@ def _line(error: ErrorDetails, document: Mapping[str, Any]) -> str:
         message = "is required"
     elif error["type"] == "too_short":
         message = "is empty: name at least one"
-    return f"{where}: {message}" if where else message
+    return [f"{where}: {part}" if where else part for part in message.split("\n")]
 
 
 def _key_path(loc: tuple[int | str, ...], document: Mapping[str, Any]) -> str:

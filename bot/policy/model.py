@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -123,15 +124,17 @@ class Grant(_Strict):
 
     @model_validator(mode="after")
     def _approvers_can_approve(self) -> Grant:
+        problems = []
         if self.asks_approval and not self.approvers:
-            raise ValueError("asks for approval but names no approvers")
+            problems.append("asks for approval but names no approvers")
         if self.approvers and set(self.approvers) == set(self.requesters):
-            raise ValueError(
+            problems.append(
                 "approvers are exactly the requesters: nobody but the requester could approve "
                 "a request, so name someone else (e.g. a leads group)"
             )
         if self.break_glass and not self.asks_approval:
-            raise ValueError("break_glass = true means nothing without an approval to skip")
+            problems.append("break_glass = true means nothing without an approval to skip")
+        _raise_all(problems)
         return self
 
 
@@ -172,14 +175,7 @@ class Policy(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
-        _unique("grant", [g.name for g in self.grant])
-        _unique("protect", [p.name for p in self.protect])
-        for grant in self.grant:
-            if grant.max_servers is not None and grant.max_servers > self.defaults.max_servers:
-                raise ValueError(
-                    f"grant {grant.name!r} allows {grant.max_servers} servers, more than "
-                    f"[defaults] max_servers = {self.defaults.max_servers}"
-                )
+        _raise_all(across_entries(self.model_dump()))
         return self
 
     def limit_of(self, grant: Grant) -> int:
@@ -206,9 +202,40 @@ def _duration(value: object) -> float:
         raise ValueError(str(exc)) from None
 
 
-def _unique(table: str, names: list[str]) -> None:
-    seen: set[str] = set()
+def across_entries(document: Mapping[str, Any]) -> list[str]:
+    """What is wrong between entries (duplicate names, a grant above the defaults), read from
+    the document as parsed, so that it can be said even when single fields are wrong too."""
+    grants = _entries(document, "grant")
+    problems = _duplicates("grant", [g.get("name") for g in grants])
+    problems += _duplicates("protect", [p.get("name") for p in _entries(document, "protect")])
+    defaults = document.get("defaults")
+    most = defaults.get("max_servers") if isinstance(defaults, dict) else None
+    most = most if isinstance(most, int) else DEFAULT_MAX_SERVERS
+    problems += [
+        f"grant {g.get('name')!r} allows {g['max_servers']} servers, more than "
+        f"[defaults] max_servers = {most}"
+        for g in grants
+        if isinstance(g.get("max_servers"), int) and g["max_servers"] > most
+    ]
+    return problems
+
+
+def _entries(document: Mapping[str, Any], table: str) -> list[dict[str, Any]]:
+    found = document.get(table)
+    return [e for e in found if isinstance(e, dict)] if isinstance(found, list | tuple) else []
+
+
+def _duplicates(table: str, names: list[Any]) -> list[str]:
+    seen: set[Any] = set()
+    problems = []
     for name in names:
-        if name in seen:
-            raise ValueError(f"two [[{table}]] entries are named {name!r}; names must be unique")
+        if isinstance(name, str) and name in seen:
+            problems.append(f"two [[{table}]] entries are named {name!r}; names must be unique")
         seen.add(name)
+    return problems
+
+
+def _raise_all(problems: list[str]) -> None:
+    """Every problem of one entry at once, one per line (``load.py`` shows each on its own)."""
+    if problems:
+        raise ValueError("\n".join(problems))

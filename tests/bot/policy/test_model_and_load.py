@@ -383,3 +383,33 @@ def test_one_mistake_is_a_problem(tmp_path: Path) -> None:
     """The message says "a problem" for one."""
     with pytest.raises(PolicyError, match=r"has a problem:\n  - cannot be read"):
         load_policy(tmp_path / "nope.toml")
+
+
+def test_mistakes_between_entries_are_named_with_the_others(tmp_path: Path) -> None:
+    """Duplicate names and a grant above the defaults are reported with every field mistake and
+    every rule a grant breaks, in one answer."""
+    found = problems(
+        tmp_path,
+        """
+[defaults]
+max_servers = 100
+[[grant]]
+name = "a"
+requesters = ["U0AAA"]
+channels = ["*"]
+approvers = ["U0AAA"]
+approval = "always"
+max_servers = 200
+[[grant]]
+name = "a"
+requesters = ["U0BBB"]
+channels = ["#general"]
+break_glass = true
+""",
+    )
+    text = "\n".join(found)
+    assert len(found) == 4, text
+    assert "grant[0] 'a': approvers are exactly the requesters" in text
+    assert "grant[1] 'a' → channels[0]" in text
+    assert "two [[grant]] entries are named 'a'" in text
+    assert "grant 'a' allows 200 servers, more than [defaults] max_servers = 100" in text
