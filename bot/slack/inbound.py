@@ -109,6 +109,10 @@ def _objects_where_given(payload: dict[str, Any], *keys: str) -> bool:
 
 
 Rule = tuple[Callable[[dict[str, Any]], bool], str]
+# Interactions Bolt routes by their top-level callback_id (it reads it unchecked).
+_NAMED_BY_CALLBACK = frozenset(
+    {"shortcut", "message_action", "workflow_step_edit", "interactive_message"}
+)
 _PARTS = ("user", "team", "channel", "container", "message", "view", "enterprise")
 _CLICK_RULES: tuple[Rule, ...] = (
     (lambda p: _objects_where_given(p, *_PARTS), "click with a part that is not an object"),
@@ -151,20 +155,28 @@ def _broken(rules: tuple[Rule, ...], value: dict[str, Any]) -> Refusal | None:
     return None
 
 
+# Bolt reads these of any interaction before a listener runs (view["type"], a shortcut's
+# callback_id): Slack always sends them so, and anything else is refused here, not a 500.
+_INTERACTION_RULES: tuple[Rule, ...] = (
+    (lambda p: _objects_where_given(p, *_PARTS), "interaction with a part that is not an object"),
+    (
+        lambda p: p.get("view") is None or _filled(_at(p, "view", "type")),
+        "interaction with a view without a type",
+    ),
+    (
+        lambda p: p["type"] not in _NAMED_BY_CALLBACK or _filled(p.get("callback_id")),
+        "interaction without the callback_id it is routed by",
+    ),
+)
+_RULES_BY_TYPE = {"view_submission": _VIEW_RULES, "block_actions": _CLICK_RULES}
+
+
 def _interaction_problem(payload: Any) -> Refusal | None:
     if not isinstance(payload, dict) or not _filled(payload.get("type")):
         return Refusal(400, "interaction payload is not a JSON object with a type")
-    # Bolt reads these parts of any interaction (view["type"] among them) before a listener
-    # runs: Slack always sends them as objects, so anything else is refused here, not a 500.
-    if not _objects_where_given(payload, *_PARTS):
-        return Refusal(400, "interaction with a part that is not an object")
-    if payload.get("view") is not None and not _filled(_at(payload, "view", "type")):
-        return Refusal(400, "interaction with a view without a type")
-    if payload["type"] == "view_submission":
-        return _broken(_VIEW_RULES, payload)
-    if payload["type"] != "block_actions":
-        return None  # not one the bot listens to: Bolt answers it
-    return _broken(_CLICK_RULES, payload)
+    # Types the bot does not listen to need only what Bolt reads: Bolt answers them.
+    rules = _INTERACTION_RULES + _RULES_BY_TYPE.get(payload["type"], ())
+    return _broken(rules, payload)
 
 
 def _event_problem(body: Any) -> Refusal | None:

@@ -104,6 +104,8 @@ def test_right_signature_wrong_clock_names_the_skew(offset: int) -> None:
         click_body(a_view(view={"type": "modal", "private_metadata": 5})),
         click_body(a_view(type="view_closed", view=None) | {"view": []}),
         click_body({"type": "shortcut", "user": {"id": "U1"}, "view": {"id": "V1"}}),
+        click_body({"type": "shortcut", "user": {"id": "U1"}, "trigger_id": None}),
+        click_body({"type": "workflow_step_edit", "user": {"id": 6.4e16}}),
         urlencode({"command": "/bms", "user_id": "", "channel_id": "C1"}).encode(),
         urlencode({"command": "/bms", "user_id": "U1", "channel_id": ""}).encode(),
         b"text=hello",
