@@ -6,6 +6,7 @@ import tomllib
 
 from bot.policy.model import Policy
 from bot.policy.summary import NO_POLICY, summarize
+from tests.bot.policy.policy_examples import DB_ID, EXAMPLE
 
 IDS = [f"616fb98f-46ca-475e-917e-2563e5a8cd{n:02d}" for n in range(5)]
 
@@ -27,42 +28,16 @@ def test_no_policy_is_the_default_in_one_line() -> None:
 def test_a_full_policy_is_a_line_per_grant_protect_rule_and_the_audit() -> None:
     """Defaults, each grant with its limit, channels and approval, each protect rule, then the
     audit."""
-    p = policy(
-        f"""
-        [defaults]
-        max_servers = 500
-        approval_ttl = "1h"
-        [[grant]]
-        name = "sre-oncall"
-        requesters = ["@sre-oncall", "U0ALICE001"]
-        channels = ["C0INCIDENT"]
-        max_servers = 200
-        approval = "above 20"
-        approval_for = {{ names = ["*-prod-*"], tags = ["env=prod"] }}
-        approvers = ["@sre-leads"]
-        break_glass = true
-        [[grant]]
-        name = "sandbox"
-        requesters = ["S0ENGINEER"]
-        channels = ["*"]
-        [[protect]]
-        name = "prod-databases"
-        ids = ["{IDS[0]}"]
-        names = ["db-prod-*"]
-        tags = ["env=prod", "keep"]
-        [audit]
-        readers = ["@sre-leads"]
-        channel = "C0AUDIT01"
-        """
-    )
+    p = policy(EXAMPLE)
     assert summarize(p) == [
-        "defaults: up to 500 servers a request; a request waiting for approval expires after 1h",
+        "defaults: up to 500 servers a request; a request waiting for approval expires after 1h30m",
         "grant sre-oncall: @sre-oncall, U0ALICE001 may stop up to 200 servers in C0INCIDENT; "
         "approval above 20 or for names *-prod-*, tags env=prod, by @sre-leads; "
         "break glass allowed",
-        "grant sandbox: S0ENGINEER may stop up to 500 servers in any channel the bot is in; "
+        "grant everyone-in-sandbox: S0ENGINEER may stop up to 500 servers in any channel the "
+        "bot is in; "
         "no approval needed",
-        f"protect prod-databases: ids {IDS[0]}, names db-prod-*, tags env=prod, keep",
+        f"protect prod-databases: ids {DB_ID}, names db-prod-*, tags env=prod, keep",
         "audit: readers @sre-leads; summary lines to C0AUDIT01",
     ]
 
