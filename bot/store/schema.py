@@ -24,7 +24,7 @@ stop_requests = sa.Table(
     sa.Column("reason", sa.Text),
     sa.Column("targets", sa.JSON, nullable=False),  # [[id, name, status], …]
     sa.Column("skipped", sa.JSON, nullable=False),  # [[id, reason, name, status], …]
-    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("state", sa.String(32), nullable=False, index=True),  # RequestState values
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("expires_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),

@@ -91,3 +91,13 @@ def _old_row() -> dict[str, object]:
 def test_head_names_the_newest_migration() -> None:
     """The revision the code checks at start is the newest migration script's."""
     assert head() == HEAD
+
+
+def test_every_state_fits_its_column() -> None:
+    """Each request and chunk state fits the column that stores it (PostgreSQL enforces it)."""
+    from bot.core.lifecycle import ChunkState
+
+    requests_state = metadata.tables["stop_requests"].c.state.type
+    chunks_state = metadata.tables["stop_chunks"].c.state.type
+    assert max(len(s.value) for s in RequestState) <= requests_state.length
+    assert max(len(s.value) for s in ChunkState) <= chunks_state.length
