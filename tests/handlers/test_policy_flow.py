@@ -168,6 +168,25 @@ async def test_a_protected_server_among_1000_is_never_stopped(tmp_path: Path) ->
 
 async def test_a_second_person_approves_and_exactly_one_stop_follows(bot: Bot) -> None:
     """Self-approval and a non-approver are refused; two approvers at once make one stop."""
+    await approved_once(bot)
+
+
+@pytest.mark.postgres
+async def test_approval_on_postgresql_makes_exactly_one_stop(tmp_path: Path) -> None:
+    """The same approval race on PostgreSQL (which enforces column widths SQLite ignores)."""
+    from tests.conftest import fresh_engine, postgres_url
+
+    await (await fresh_engine("postgres", tmp_path)).dispose()
+    async with running_bot(
+        tmp_path,
+        slack=workspace(),
+        db_url=postgres_url(),
+        bms_policy_file=policy_file(tmp_path),
+    ) as bot:
+        await approved_once(bot)
+
+
+async def approved_once(bot: Bot) -> None:
     request_id = await ask(bot)
     root = bot.root_messages()[0]
     assert f"<!subteam^{LEADS}>" in root.text + texts(root.blocks)
