@@ -18,6 +18,7 @@ class ActionId(StrEnum):
     APPROVE = "bms_approve"
     REJECT = "bms_reject"
     ACKNOWLEDGE = "bms_acknowledge"  # an approver has reviewed a break-glass stop
+    WITHDRAW = "bms_withdraw"  # the requester takes back an approval request
 
 
 class CallbackId(StrEnum):

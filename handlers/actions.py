@@ -69,9 +69,18 @@ async def handle_acknowledge(
         await deps.stops.acknowledge(str(action.get("value", "")), place_required(body, "click"))
 
 
+async def handle_withdraw(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], deps: Deps
+) -> None:
+    await ack()
+    async with reported(body, deps):
+        await deps.stops.withdraw(str(action.get("value", "")), place_required(body, "click"))
+
+
 def register(app: AsyncApp) -> None:
     app.action(ActionId.CONFIRM.value)(handle_confirm)
     app.action(ActionId.CANCEL.value)(handle_cancel)
     app.action(ActionId.APPROVE.value)(handle_approve)
     app.action(ActionId.REJECT.value)(handle_reject)
     app.action(ActionId.ACKNOWLEDGE.value)(handle_acknowledge)
+    app.action(ActionId.WITHDRAW.value)(handle_withdraw)

@@ -68,6 +68,7 @@ def approval_request_message(
             BlockId.APPROVAL_ACTIONS,
             button("Approve", ActionId.APPROVE, s.request_id, style="primary", confirm=dialog),
             button("Reject", ActionId.REJECT, s.request_id, style="danger"),
+            button("Withdraw (requester)", ActionId.WITHDRAW, s.request_id),
         ),
     ]
     text = f"Approval needed: {user_mention(s.user_id)} asks to stop {count} ({approvers})"
@@ -105,6 +106,11 @@ def rejected_reply(by: str | None, at: float, note: str | None) -> Message:
     else:
         because = " No reason given."
     text = f"🚫 Rejected {who} {_date(at)}.{because} Nothing was stopped."
+    return build(text, [section(text)])
+
+
+def withdrawn_reply(requester: str, at: float) -> Message:
+    text = f"↩️ Withdrawn by {user_mention(requester)} {_date(at)}. Nothing was stopped."
     return build(text, [section(text)])
 
 

@@ -16,6 +16,7 @@ from bot.blocks.approval import (
     expired_reply,
     rejected_reply,
     review_message,
+    withdrawn_reply,
 )
 from bot.blocks.message import Message, build, section
 from bot.blocks.notices import already_handled_message, cloud_error_message
@@ -26,7 +27,7 @@ from bot.blocks.policy import (
     newly_protected_text,
     no_longer_allowed_text,
 )
-from bot.blocks.text import duration
+from bot.blocks.text import duration, user_mention
 from bot.bms.errors import CloudError
 from bot.core.audit import AuditKind
 from bot.core.lifecycle import RequestState, chunks
@@ -173,13 +174,39 @@ class Approvals:
         ):
             return
         log.info("request rejected", extra={"request": req.id, "by": by or "policy"})
+        await self._closed(req, outcome, rejected_reply(by, now, note))
+
+    async def _closed(self, req: RequestRow, outcome: str, reply: Message) -> None:
+        """The approval request will stop nothing now: its root says ``outcome`` (no buttons)
+        and the thread gets ``reply``."""
         record = StopRecord(req, ())
         thread = thread_of(record, self.poster)
         why = req.approval.why if req.approval else ""
         names = [t.name for t in req.targets]
-        closed = approval_closed_message(record.summary(), outcome, names, why)
-        await thread.show(closed, final=True)
-        await thread.say(rejected_reply(by, now, note))
+        await thread.show(
+            approval_closed_message(record.summary(), outcome, names, why), final=True
+        )
+        await thread.say(reply)
+
+    async def withdraw(self, request_id: str, place: Place) -> None:
+        """The requester takes their approval request back (only they, only while it waits)."""
+        now = self.clock()
+        req = await self.requests.get(request_id)
+        if req is None or req.state is not RequestState.AWAITING_APPROVAL:
+            await self.poster.tell(place, decided_message(req, "gone"), replace=False)
+            return
+        if req.user_id != place.user_id:
+            notice = _note(f"Only {user_mention(req.user_id)} can withdraw their request.")
+            await self.poster.tell(place, notice, replace=False)
+            return
+        actor = await self.trail.who(place.user_id)
+        audit = [self.trail.event(AuditKind.CANCELLED, req, actor, detail={"how": "withdrawn"})]
+        if not await self.requests.cancel(req.id, place.user_id, now, audit):
+            fresh = await self.requests.get(req.id)
+            await self.poster.tell(place, decided_message(fresh, "decided"), replace=False)
+            return
+        log.info("approval request withdrawn", extra={"request": req.id})
+        await self._closed(req, "withdrawn", withdrawn_reply(req.user_id, now))
 
     async def expire(self, ids: list[str] | None = None) -> list[str]:
         """Approval requests past their time (housekeeping, or a late click): say so."""
@@ -187,14 +214,9 @@ class Approvals:
         expired = await self.requests.expire_approvals(
             now, only=ids, audit=lambda r: [self.trail.event(AuditKind.APPROVAL_EXPIRED, r, BOT)]
         )
+        ttl = duration(self.gate.approval_ttl)
         for req in expired:
-            record = StopRecord(req, ())
-            thread = thread_of(record, self.poster)
-            names = [t.name for t in req.targets]
-            why = req.approval.why if req.approval else ""
-            closed = approval_closed_message(record.summary(), "approval expired", names, why)
-            await thread.show(closed, final=True)
-            await thread.say(expired_reply(req.user_id, duration(self.gate.approval_ttl)))
+            await self._closed(req, "approval expired", expired_reply(req.user_id, ttl))
         return [r.id for r in expired]
 
     async def post_review(self, record: StopRecord) -> None:

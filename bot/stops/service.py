@@ -159,6 +159,10 @@ class StopService:
         """The Reject modal submitted."""
         await self.approvals.reject(request_id, place, note)
 
+    async def withdraw(self, request_id: str, place: Place) -> None:
+        """The requester's Withdraw on their approval request."""
+        await self.approvals.withdraw(request_id, place)
+
     async def acknowledge(self, request_id: str, place: Place) -> None:
         """An approver reviewed a break-glass stop."""
         await self.approvals.acknowledge(request_id, place)

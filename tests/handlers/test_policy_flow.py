@@ -375,3 +375,17 @@ async def test_the_audit_names_huaweis_request_id_and_detects_a_hand_edit(
     said, _ = await asyncio.wait_for(verify.communicate(), timeout=60)
     assert verify.returncode == 1, said
     assert f"broken at entry {target}" in said.decode()
+
+
+async def test_the_requester_can_withdraw_an_approval_request(bot: Bot) -> None:
+    """Only the requester's Withdraw counts: the request is cancelled, said, and audited."""
+    request_id = await ask(bot)
+    _, url = await bot.click(ActionId.WITHDRAW, request_id, user=BOB)
+    assert "Only <@" in await said(bot, url)
+    await bot.click(ActionId.WITHDRAW, request_id)
+    await bot.slack.wait_for(lambda: "Withdrawn by" in bot.thread_text())
+    assert await state_of(bot, request_id) is RequestState.CANCELLED
+    _, url = await bot.click(ActionId.APPROVE, request_id, user=BOB)
+    assert "cancelled" in (await said(bot, url)).lower()
+    assert bot.sim.stop_calls == []
+    assert (await kinds(bot, request_id))[-1] is AuditKind.CANCELLED
