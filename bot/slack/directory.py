@@ -94,12 +94,15 @@ class Directory:
         return True
 
     async def recheck(self, refs: Iterable[str]) -> GroupIndex:
-        """The index with the members of ``refs``' groups read again, one call each."""
+        """The index with the members of ``refs``' groups read again, one call each, for a
+        decision that must not rest on an old answer: if a group cannot be read now, the index
+        handed back says it is not loaded, so the decision refuses ("nothing let in on a
+        guess") instead of trusting the cache."""
         index = self.groups
         if not index.loaded:
             await self.refresh()
             return self.groups
-        fresh = dict(index.members)
+        fresh, unreadable = dict(index.members), False
         for ref in {r for r in refs if is_group(r)}:
             group = index.group_id(ref)
             if group is None:
@@ -111,7 +114,8 @@ class Directory:
                     fresh[group] = frozenset()
                     continue
                 log.warning("could not re-read a group", extra={"group": group, "error": exc.error})
+                unreadable = True
                 continue
             fresh[group] = frozenset(answer.get("users") or ())
         self.groups = dataclasses.replace(index, members=fresh)
-        return self.groups
+        return dataclasses.replace(self.groups, loaded=False) if unreadable else self.groups

@@ -28,6 +28,15 @@ from bot.store import RequestRow
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Recheck:
+    """The policy's answer again, just before a request's stop is sent or its approval asked."""
+
+    verdict: Verdict
+    protected: dict[str, str]  # server id → rule, for targets protected since the preview
+    approval: Approval | None  # what the deciding grant asks for now
+
+
 @dataclass(frozen=True)
 class Gate:
     policy: Policy | None
@@ -60,28 +69,36 @@ class Gate:
     def approval(self, verdict: Verdict, targets: Sequence[Server]) -> Approval | None:
         return approval_needed(verdict.grant, targets)
 
-    async def recheck(self, req: RequestRow) -> tuple[Verdict, dict[str, str]]:
-        """The requester and the targets judged again, now: the verdict (with groups read
-        afresh) and the targets that became protected since the preview."""
+    async def recheck(self, req: RequestRow) -> Recheck:
+        """The requester and the targets judged again, now, as at the preview: the verdict
+        (groups read afresh; the grant that decides may be another one now), the targets that
+        became protected, and the approval the deciding grant asks for with the servers as
+        they are now. ``CloudError`` if the servers cannot be read."""
         grant_refs = [r for g in self.policy.grant for r in g.requesters] if self.policy else []
         groups = await self.people.recheck(grant_refs) if grant_refs else self.groups
         person = await self.people.person(req.user_id)
         named = len(req.targets) + len(req.skipped)
-        verdict = decide_request(self.policy, person, req.channel_id, named, groups)
-        return verdict, await self._newly_protected(req)
-
-    async def _newly_protected(self, req: RequestRow) -> dict[str, str]:
-        if self.policy is None or not self.policy.protect:
-            return {}
+        verdict = decide_request(
+            self.policy, person, req.channel_id, named, groups, break_glass=req.break_glass
+        )
+        if self.policy is None or not verdict.allowed or not req.targets:
+            return Recheck(verdict, {}, None)
         ids = [t.id for t in req.targets]
         found = await self.cloud.find_servers(ids)
-        return self.protected(ids, found)
+        protected = self.protected(ids, found)
+        left = [found[i] for i in ids if i in found and i not in protected]
+        return Recheck(verdict, protected, approval_needed(verdict.grant, left))
 
     async def approver(self, req: RequestRow, user_id: str) -> tuple[Person, ApproverDenial | None]:
-        """May ``user_id`` approve or reject ``req``? Their groups are read afresh."""
+        """May ``user_id`` approve or reject ``req``? A refusal on the cached groups stands
+        (no Tier 2 call for every bystander's click); a yes is confirmed with the groups read
+        afresh, so someone removed a minute ago cannot decide."""
         approvers = req.approval.approvers if req.approval else ()
-        groups = await self.people.recheck(approvers)
         person = await self.people.person(user_id)
+        cached = approver_refusal(approvers, person, req.user_id, self.groups)
+        if cached is not None and cached is not ApproverDenial.DIRECTORY:
+            return person, cached
+        groups = await self.people.recheck(approvers)
         return person, approver_refusal(approvers, person, req.user_id, groups)
 
     async def may_read_audit(self, user_id: str) -> bool:
