@@ -27,11 +27,12 @@ from bot.core.audit import AuditKind
 from bot.core.clicks import Refusal, refusal
 from bot.core.clock import Timing
 from bot.core.lifecycle import RequestState, chunks
+from bot.core.models import Approval
 from bot.logs import request_id_var
 from bot.policy.people import DirectoryUnavailable
 from bot.slack.place import Place
 from bot.slack.poster import Poster
-from bot.stops.gate import Gate
+from bot.stops.gate import Gate, Recheck
 from bot.stops.ports import Clock
 from bot.stops.trail import BOT, Trail
 from bot.store import RequestRow, StopRecord
@@ -65,14 +66,15 @@ class Clicks:
         if await self._refused(req, place, now):
             return None
         assert req is not None  # a missing request is always refused
-        protected = await self._policy_allows(req, place)
-        if protected is None:
+        check = await self._policy_allows(req, place)
+        if check is None:
             return None
-        if req.approval is not None and not req.break_glass:
-            return await self._ask(req, place, now)
+        rule, protected = check.verdict.rule, check.protected
+        # Asked for at the preview, or by the grant that decides now (servers as they are now).
+        approval = req.approval or check.approval
+        if approval is not None and not req.break_glass:
+            return await self._ask(req, place, now, approval, rule)
         ids = chunks([t.id for t in req.targets])
-        actor = await self.trail.who(place.user_id)
-        kind = AuditKind.BREAK_GLASS if req.break_glass else AuditKind.CONFIRMED
         try:
             record = await self.requests.confirm(
                 request_id,
@@ -80,8 +82,8 @@ class Clicks:
                 now,
                 ids,
                 protected=protected,
-                audit=lambda confirmed: [self.trail.event(kind, confirmed, actor)],
-            )
+                rule=rule,
+            )  # its audit entry is written with its root, once it is public (Roots)
         except AllTaken as all_taken:
             await self._left_out(place, req, all_taken.taken, all_taken.protected, left=0)
             return None
@@ -113,11 +115,11 @@ class Clicks:
             notice = protected_since_message(protected, req.names, left=left)
             await self.poster.tell(place, notice, replace=False)
 
-    async def _policy_allows(self, req: RequestRow, place: Place) -> dict[str, str] | None:
-        """The policy checked again at the click: the servers protected since the preview, or
-        None when the requester may no longer stop them (they are told why)."""
+    async def _policy_allows(self, req: RequestRow, place: Place) -> Recheck | None:
+        """The policy checked again at the click, or None when the requester may no longer
+        stop these servers (they are told why)."""
         try:
-            verdict, protected = await self.gate.recheck(req)
+            check = await self.gate.recheck(req)
         except DirectoryUnavailable:
             await self.poster.tell(place, directory_down_message(), replace=False)
             return None
@@ -125,6 +127,7 @@ class Clicks:
             notice = cloud_error_message(err, "checking the servers again")
             await self.poster.tell(place, notice, replace=False)
             return None
+        verdict = check.verdict
         if not verdict.allowed:
             log.info("confirmation refused by the policy", extra={"denial": verdict.denial})
             why = refusal_text(verdict, req.channel_id, self.gate.groups)
@@ -135,15 +138,23 @@ class Clicks:
             notice = refused_message(verdict, req.channel_id, self.gate.groups)
             await self.poster.tell(place, notice, replace=False)
             return None
-        return protected
+        return check
 
-    async def _ask(self, req: RequestRow, place: Place, now: float) -> Asked | None:
+    async def _ask(
+        self, req: RequestRow, place: Place, now: float, approval: Approval, rule: str
+    ) -> Asked | None:
         until = now + self.gate.approval_ttl
-        asked = dataclasses.replace(req, state=RequestState.AWAITING_APPROVAL, expires_at=until)
-        why = {"why": req.approval.why if req.approval else ""}
-        actor = await self.trail.who(place.user_id)
-        audit = [self.trail.event(AuditKind.APPROVAL_REQUESTED, asked, actor, detail=why)]
-        if await self.requests.ask_approval(req.id, place.user_id, now, until, audit):
+        asked = dataclasses.replace(
+            req,
+            state=RequestState.AWAITING_APPROVAL,
+            expires_at=until,
+            approval=approval,
+            rule=rule,
+        )
+        # Its audit entry is written with the approval message, once it is public (Roots).
+        if await self.requests.ask_approval(
+            req.id, place.user_id, now, until, approval=approval, rule=rule
+        ):
             log.info("approval asked", extra={"request": req.id, "user": place.user_id})
             return Asked(asked)
         fresh = await self.requests.get(req.id)

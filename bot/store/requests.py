@@ -17,7 +17,7 @@ from bot.core.lifecycle import (
     RequestState,
     sources_of,
 )
-from bot.core.models import Skipped, SkipReason
+from bot.core.models import Approval, Skipped, SkipReason
 from bot.store.audit import append_after_write
 from bot.store.codec import encode_skipped, encode_targets
 from bot.store.database import Database
@@ -101,6 +101,7 @@ class RequestStore:
         *,
         approved: bool = False,
         protected: Mapping[str, str] | None = None,
+        rule: str | None = None,
         audit: Callable[[RequestRow], Audit] | None = None,
     ) -> StopRecord | None:
         """The single winning click: PREVIEWED → CONFIRMED by its requester before expiry, with its
@@ -129,6 +130,8 @@ class RequestStore:
             .values({R.state: RequestState.CONFIRMED.value, R.confirmed_by: user_id})
             .values({R.confirmed_at: now, R.updated_at: now})
         )
+        if rule is not None:  # the grant that decided at this confirmation
+            stmt = stmt.values({R.rule: rule})
         async with self._db.begin() as conn:
             if conn.dialect.name == "postgresql":
                 await conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({PG_CONFIRM_LOCK})"))
@@ -154,7 +157,15 @@ class RequestStore:
             return StopRecord(request, await chunks_of(conn, request))
 
     async def ask_approval(
-        self, request_id: str, user_id: str, now: float, until: float, audit: Audit = ()
+        self,
+        request_id: str,
+        user_id: str,
+        now: float,
+        until: float,
+        *,
+        approval: Approval,
+        rule: str,
+        audit: Audit = (),
     ) -> bool:
         """PREVIEWED → AWAITING_APPROVAL: the requester's click, before the preview expires; the
         approval stays open ``until``."""
@@ -165,7 +176,8 @@ class RequestStore:
             R.expires_at > now,
         )
         values = {R.state: RequestState.AWAITING_APPROVAL.value, R.expires_at: until}
-        return await self._cas(where, values | {R.updated_at: now}, audit)
+        asked = {R.approval_why: approval.why, R.approvers: list(approval.approvers)}
+        return await self._cas(where, values | asked | {R.rule: rule, R.updated_at: now}, audit)
 
     async def decide(
         self,
@@ -235,10 +247,20 @@ class RequestStore:
         values = {R.state: RequestState.CANCELLED.value, R.updated_at: now}
         return await self._cas(where, values, audit)
 
-    async def record_root(self, request_id: str, root_ts: str, thread_ts: str, now: float) -> None:
-        """The public root message is posted: remember it and where the thread hangs."""
+    async def record_root(
+        self,
+        request_id: str,
+        root_ts: str,
+        thread_ts: str,
+        now: float,
+        audit: Audit = (),
+    ) -> bool:
+        """The public root message is posted: remember it and where the thread hangs, once
+        (False if a root was recorded already). ``audit``: the entries that become true now
+        that the request is public, written with it."""
         values = {R.root_ts: root_ts, R.thread_ts: thread_ts, R.updated_at: now}
-        await self._cas(R.id == request_id, values | {R.root_unsure_at: None})
+        where = sa.and_(R.id == request_id, R.root_ts.is_(None))
+        return await self._cas(where, values | {R.root_unsure_at: None}, audit)
 
     async def root_unsure(self, request_id: str, now: float) -> None:
         """Slack did not answer the root post: it may be there; look before posting another."""
