@@ -17,6 +17,7 @@ class Place:
     origin: str  # "command" or "mention"
     thread_ts: str | None = None
     response_url: str | None = None
+    clicked_ts: str | None = None  # a click on a public message: that message's ts
 
 
 def place_of(body: dict[str, Any], origin: str) -> Place | None:
@@ -39,7 +40,16 @@ def place_of(body: dict[str, Any], origin: str) -> Place | None:
         origin=origin,
         thread_ts=event.get("thread_ts") or event.get("ts") or container.get("thread_ts"),
         response_url=body.get("response_url"),
+        clicked_ts=_public_message_ts(container),
     )
+
+
+def _public_message_ts(container: dict[str, Any]) -> str | None:
+    """The ts of the public (not ephemeral) message a click came from, if it says."""
+    ts = container.get("message_ts")
+    if container.get("type") != "message" or container.get("is_ephemeral") or not ts:
+        return None
+    return str(ts)
 
 
 def _object(value: object) -> dict[str, Any]:

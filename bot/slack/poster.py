@@ -122,6 +122,11 @@ class Poster:
         self.pacer = pacer or ChannelPacer()
         self.workspace_url: str | None = None  # from auth.test, for permalinks
 
+    def channel_url(self, channel_id: str) -> str | None:
+        if not self.workspace_url:
+            return None
+        return f"{self.workspace_url.rstrip('/')}/archives/{channel_id}"
+
     def permalink(
         self, channel_id: str, ts: str | None, thread_ts: str | None = None
     ) -> str | None:

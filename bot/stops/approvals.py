@@ -34,7 +34,7 @@ from bot.core.lifecycle import RequestState, chunks
 from bot.policy.people import DirectoryUnavailable
 from bot.slack.place import Place
 from bot.slack.poster import Poster
-from bot.stops.gate import Gate
+from bot.stops.gate import Gate, Recheck
 from bot.stops.ports import Clock
 from bot.stops.reach import thread_of
 from bot.stops.root import Roots
@@ -100,25 +100,44 @@ class Approvals:
         """Before the reject modal opens: True if this person may decide."""
         return await self._decidable(request_id, place) is not None
 
+    async def _with_root(self, req: RequestRow, place: Place | None = None) -> RequestRow:
+        """The request with its approval message as root: adopted from the click, or found if
+        Slack took the post without answering (so the thread hears what happens next)."""
+        clicked = place.clicked_ts if place is not None else None
+        return (await self.roots.adopt(StopRecord(req, ()), clicked)).request
+
+    async def _rechecked(self, req: RequestRow, place: Place | None) -> Recheck | None:
+        """The policy asked again; None if it cannot answer now (the clicker is told)."""
+        try:
+            return await self.gate.recheck(req)
+        except (DirectoryUnavailable, CloudError) as exc:
+            log.warning("policy re-check failed", extra={"request": req.id, "error": str(exc)})
+            if place is not None:
+                notice = (
+                    cloud_error_message(exc, "checking the servers again")
+                    if isinstance(exc, CloudError)
+                    else directory_down_message()
+                )
+                await self.poster.tell(place, notice, replace=False)
+            return None
+
+    def _no_longer(self, req: RequestRow, check: Recheck) -> str:
+        groups = self.gate.groups
+        return no_longer_allowed_text(check.verdict, req.user_id, req.channel_id, groups)
+
     async def approve(self, request_id: str, place: Place) -> StopRecord | None:
         """The Approve button: the confirmed request, ready to send, if this click decided."""
-        req = await self._decidable(request_id, place)
-        if req is None:
+        decidable = await self._decidable(request_id, place)
+        if decidable is None:
             return None
-        try:
-            verdict, protected = await self.gate.recheck(req)
-        except (DirectoryUnavailable, CloudError) as exc:
-            notice = (
-                cloud_error_message(exc, "checking the servers again")
-                if isinstance(exc, CloudError)
-                else directory_down_message()
-            )
-            await self.poster.tell(place, notice, replace=False)
+        req = await self._with_root(decidable, place)
+        check = await self._rechecked(req, place)
+        if check is None:
             return None
-        if not verdict.allowed:
-            note = no_longer_allowed_text(verdict, req.user_id, req.channel_id, self.gate.groups)
-            await self._close(req, None, note, "refused by the policy")
+        if not check.verdict.allowed:
+            await self._close(req, None, self._no_longer(req, check), "refused by the policy")
             return None
+        protected = check.protected
         now = self.clock()
         actor = await self.trail.who(place.user_id)
         audit = [self.trail.event(AuditKind.APPROVED, req, actor)]
@@ -154,8 +173,21 @@ class Approvals:
         return record
 
     async def resume(self, req: RequestRow) -> StopRecord | None:
-        """A crash between the approval and its confirmation: confirm it now."""
-        return await self._confirm(req, {})
+        """A crash between the approval and its confirmation: the policy and the servers are
+        checked again, as the approval did, then it is confirmed (or, if the policy says no
+        now, cancelled and said). Nothing if the policy cannot answer yet: next minute."""
+        req = await self._with_root(req)
+        check = await self._rechecked(req, None)
+        if check is None:
+            return None
+        if not check.verdict.allowed:
+            why = self._no_longer(req, check)
+            audit = [self.trail.event(AuditKind.CANCELLED, req, BOT, detail={"why": why})]
+            if await self.requests.move(req.id, RequestState.CANCELLED, self.clock(), audit):
+                thread = thread_of(StopRecord(req, ()), self.poster)
+                await thread.say(_note(f"Not stopped after all: {why}. Nothing was sent."))
+            return None
+        return await self._confirm(req, check.protected)
 
     async def reject(self, request_id: str, place: Place, note: str | None) -> None:
         """The Reject modal submitted (or a Reject click when no modal could open)."""
@@ -163,18 +195,22 @@ class Approvals:
         if req is None:
             return
         clean = " ".join(note.split())[:500] if note else None
-        await self._close(req, place.user_id, clean or None, "rejected")
+        if not await self._close(await self._with_root(req), place.user_id, clean, "rejected"):
+            fresh = await self.requests.get(req.id)
+            await self.poster.tell(place, decided_message(fresh, "decided"), replace=False)
 
-    async def _close(self, req: RequestRow, by: str | None, note: str | None, outcome: str) -> None:
+    async def _close(self, req: RequestRow, by: str | None, note: str | None, outcome: str) -> bool:
+        """AWAITING_APPROVAL → REJECTED; False if another decision came first."""
         now = self.clock()
         detail = {"note": note or "", "outcome": outcome}
         audit = [self.trail.event(AuditKind.REJECTED, req, await self.trail.who(by), detail=detail)]
         if not await self.requests.decide(
             req.id, RequestState.REJECTED, by, now, note, audit=audit
         ):
-            return
+            return False
         log.info("request rejected", extra={"request": req.id, "by": by or "policy"})
         await self._closed(req, outcome, rejected_reply(by, now, note))
+        return True
 
     async def _closed(self, req: RequestRow, outcome: str, reply: Message) -> None:
         """The approval request will stop nothing now: its root says ``outcome`` (no buttons)
@@ -206,6 +242,7 @@ class Approvals:
             await self.poster.tell(place, decided_message(fresh, "decided"), replace=False)
             return
         log.info("approval request withdrawn", extra={"request": req.id})
+        req = await self._with_root(req, place)
         await self._closed(req, "withdrawn", withdrawn_reply(req.user_id, now))
 
     async def expire(self, ids: list[str] | None = None) -> list[str]:
@@ -216,15 +253,33 @@ class Approvals:
         )
         ttl = duration(self.gate.approval_ttl)
         for req in expired:
-            await self._closed(req, "approval expired", expired_reply(req.user_id, ttl))
+            closed = await self._with_root(req)
+            await self._closed(closed, "approval expired", expired_reply(req.user_id, ttl))
         return [r.id for r in expired]
 
-    async def post_review(self, record: StopRecord) -> None:
-        """Break glass: the approval request posted for review, with Acknowledge."""
+    async def post_review(self, record: StopRecord, *, alert_failed: bool = False) -> None:
+        """Break glass: the approval request posted for review, with Acknowledge (and, if the
+        audit channel would not take its alert, that said here instead)."""
         req = record.request
         why = req.approval.why if req.approval else ""
         thread = thread_of(record, self.poster)
         await thread.say(review_message(record.summary(), why, self._approvers(req)))
+        if alert_failed:
+            where = self.trail.channel or "the audit channel"
+            await thread.say(
+                _note(
+                    f"⚠️ The break-glass alert could not be posted in the audit channel "
+                    f"<#{where}> (is the bot in it?). The audit trail has it; tell the "
+                    "approvers directly."
+                )
+            )
+
+    async def repost_unseen(self) -> None:
+        """Approval requests whose message Slack never confirmed: find it, or post it again
+        (housekeeping), so the approvers can see and decide them."""
+        for req in await self.requests.in_states([RequestState.AWAITING_APPROVAL]):
+            if req.root_ts is None:
+                await self.roots.open(StopRecord(req, ()), None, self._request_message(req))
 
     async def acknowledge(self, request_id: str, place: Place) -> None:
         req = await self.requests.get(request_id)

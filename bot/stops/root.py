@@ -22,6 +22,7 @@ from bot.blocks.notices import (
     submitted_message,
 )
 from bot.blocks.progress import root_message
+from bot.core.audit import AuditEvent, AuditKind
 from bot.core.lifecycle import RequestState
 from bot.ids import MetadataEvent
 from bot.slack.place import Place
@@ -29,6 +30,7 @@ from bot.slack.poster import NotInChannel, Poster, SlackFailure, SlackUnreachabl
 from bot.slack.thread import RequestThread
 from bot.stops.ports import Clock
 from bot.stops.reach import requester_of, thread_of
+from bot.stops.trail import Trail
 from bot.store import RequestRow, StopRecord
 from bot.store.requests import RequestStore
 
@@ -49,6 +51,7 @@ class Roots:
     requests: RequestStore
     poster: Poster
     clock: Clock
+    trail: Trail
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
 
     async def open(
@@ -93,6 +96,22 @@ class Roots:
             await self.poster.tell_quietly(place, slack_silent_message())
         return None
 
+    async def adopt(self, record: StopRecord, clicked_ts: str | None = None) -> StopRecord:
+        """The record with its root if it has one, or if it can be found now: the message a
+        person just clicked on (``clicked_ts``), or a post Slack took without answering,
+        found by its metadata. Never posts."""
+        req = record.request
+        if req.root_ts:
+            return record
+        if clicked_ts:
+            return await self._adopt(record, clicked_ts, req.thread_ts or clicked_ts)
+        if req.root_unsure_at is None:
+            return record
+        found = await self._look(thread_of(record, self.poster), req)
+        if isinstance(found, str):
+            return await self._adopt(record, found, req.thread_ts or found)
+        return record
+
     async def _look(self, thread: RequestThread, req: RequestRow) -> str | _Unknown | None:
         since = req.root_unsure_at or req.confirmed_at or req.created_at
         try:
@@ -109,12 +128,28 @@ class Roots:
         return dataclasses.replace(req, root_unsure_at=now)
 
     async def _adopt(self, record: StopRecord, root_ts: str, thread_ts: str) -> StopRecord:
+        """Record the root; the confirmation (or the approval request) enters the audit now,
+        with its thread's link, in the same transaction: from here on it is public."""
         req = record.request
-        await self.requests.record_root(req.id, root_ts, thread_ts, self.clock())
         changed = dataclasses.replace(
             req, root_ts=root_ts, thread_ts=thread_ts, root_unsure_at=None
         )
+        audit = await self._made_public(changed)
+        await self.requests.record_root(req.id, root_ts, thread_ts, self.clock(), audit)
         return record.with_request(changed)
+
+    async def _made_public(self, req: RequestRow) -> list[AuditEvent]:
+        if req.state is RequestState.AWAITING_APPROVAL:
+            kind, detail = (
+                AuditKind.APPROVAL_REQUESTED,
+                {"why": req.approval.why if req.approval else ""},
+            )
+        elif req.state is RequestState.CONFIRMED:
+            kind, detail = (AuditKind.BREAK_GLASS if req.break_glass else AuditKind.CONFIRMED), {}
+        else:
+            return []
+        actor = await self.trail.who(req.user_id)  # only the requester confirms or asks
+        return [self.trail.event(kind, req, actor, detail=detail)]
 
     async def _refused(self, record: StopRecord, place: Place | None, exc: SlackFailure) -> None:
         req = record.request

@@ -79,7 +79,7 @@ class StopService:
         self.trail = trail = Trail(store.audit, people, poster, now, audit_channel)
         self.previews = Previews(cloud, requests, gate, timing, now, trail)
         self.clicks = Clicks(requests, poster, gate, timing, now, trail)
-        self.roots = Roots(requests, poster, now)
+        self.roots = Roots(requests, poster, now, trail)
         self.approvals = Approvals(requests, poster, gate, self.roots, now, trail)
         self.submissions = Submissions(cloud, requests, chunks, settlements, schedule, now, trail)
         self.polls = Polls(cloud, requests, chunks, now)
@@ -141,9 +141,9 @@ class StopService:
             return
         req = record.request
         alert = break_glass_alert(record.summary(), req.channel_id, self.trail.link(req))
-        await self.trail.announce(alert)
+        announced = await self.trail.announce(alert)
         if req.root_ts:
-            await self.approvals.post_review(record)
+            await self.approvals.post_review(record, alert_failed=not announced)
 
     async def approve(self, request_id: str, place: Place) -> None:
         """The Approve button: the first valid decision confirms the stop and sends it."""
@@ -296,6 +296,7 @@ class StopService:
                 now, audit=lambda r: [self.trail.event(AuditKind.EXPIRED, r, BOT)]
             )
             await self.approvals.expire()
+            await self.approvals.repost_unseen()
             await self.store.events.forget(events_forgotten_before(now))
             for req in await self.store.requests.in_states([RequestState.APPROVED]):
                 await self._approved(req)

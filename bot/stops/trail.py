@@ -55,7 +55,13 @@ class Trail:
             return Actor(user_id, None)
 
     def link(self, req: RequestRow) -> str | None:
-        return self.poster.permalink(req.channel_id, req.root_ts, req.thread_ts)
+        """The request's thread; before its first public message, where it was asked: the
+        incident thread of a mention, or the channel."""
+        if req.root_ts:
+            return self.poster.permalink(req.channel_id, req.root_ts, req.thread_ts)
+        if req.thread_ts:
+            return self.poster.permalink(req.channel_id, req.thread_ts)
+        return self.poster.channel_url(req.channel_id)
 
     def event(
         self,
@@ -176,14 +182,17 @@ class Trail:
         )
         return [*events, finished]
 
-    async def announce(self, message: Message) -> None:
-        """A line in ``[audit] channel``, best effort: the audit table has it in any case."""
+    async def announce(self, message: Message) -> bool:
+        """A line in ``[audit] channel``; False if Slack would not take it (the audit table
+        has the entry in any case). True when there is no audit channel."""
         if self.channel is None:
-            return
+            return True
         try:
             await self.poster.post(self.channel, message)
         except SlackFailure as exc:
             log.error("could not post in the audit channel", extra={"error": exc.error})
+            return False
+        return True
 
 
 def _ids(req: RequestRow | None) -> tuple[str, ...]:

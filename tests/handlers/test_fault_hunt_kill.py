@@ -226,14 +226,6 @@ async def test_kill_between_approved_and_the_stop_post_stops_once(world: World) 
     assert code == 0, said
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Approvals.resume (start-up recovery and housekeeping of APPROVED rows) confirms with "
-        "protected={}: the protection recheck made at the Approve click is lost with the crash "
-        "and not redone, so a server protected since the preview is stopped after a restart"
-    ),
-)
 async def test_a_server_protected_before_the_approval_is_not_stopped_after_a_crash(
     world: World,
 ) -> None:

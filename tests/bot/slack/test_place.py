@@ -42,3 +42,16 @@ def test_mention_answers_in_its_thread() -> None:
 def test_nothing_to_answer() -> None:
     """A body naming no person or channel gives None."""
     assert place_of({"type": "url_verification"}, "error") is None
+
+
+def test_a_click_on_a_public_message_names_it() -> None:
+    """A click on a public message carries that message's ts; on an ephemeral one, none."""
+    body = block_action_payload("bms_approve", "req_1", response_url="http://a", message_ts="1.2")
+    body["container"] |= {"type": "message", "is_ephemeral": False}
+    place = place_of(body, "click")
+    assert place is not None
+    assert place.clicked_ts == "1.2"
+    body["container"]["is_ephemeral"] = True
+    ephemeral = place_of(body, "click")
+    assert ephemeral is not None
+    assert ephemeral.clicked_ts is None

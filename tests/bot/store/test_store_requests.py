@@ -230,3 +230,14 @@ async def test_a_confirmation_writes_its_entry_for_what_it_confirmed(store: Stor
     assert record is not None
     [entry] = await store.audit.for_request("req_1")
     assert entry.event.targets == tuple(IDS)
+
+
+async def test_a_root_is_recorded_once_with_its_entry(store: Store) -> None:
+    """The first root wins and writes its audit entry; a second adoption changes nothing."""
+    await store.requests.add(new_request())
+    assert await store.requests.record_root("req_1", "1.1", "1.1", NOW, [_entry()])
+    assert not await store.requests.record_root("req_1", "2.2", "2.2", NOW, [_entry()])
+    row = await store.requests.get("req_1")
+    assert row is not None
+    assert row.root_ts == "1.1"
+    assert len(await store.audit.for_request("req_1")) == 1
