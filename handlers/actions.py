@@ -4,6 +4,7 @@ who wins."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -11,35 +12,30 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.blocks.approval import reject_reason_view as reject_view
 from bot.deps import Deps
 from bot.ids import ActionId
-from bot.slack.place import place_required
+from bot.slack.place import Place, place_required
 from bot.slack.poster import SlackFailure, slack_call
 from handlers.errors import reported
 
 log = logging.getLogger(__name__)
 
 
-async def handle_confirm(
-    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], deps: Deps
-) -> None:
-    await ack()
-    async with reported(body, deps):
-        await deps.stops.confirm(str(action.get("value", "")), place_required(body, "click"))
+# One stop-service step per button: it gets the request id on the button and the clicker.
+Step = Callable[[Deps, str, Place], Awaitable[object]]
+Listener = Callable[[AsyncAck, dict[str, Any], dict[str, Any], Deps], Awaitable[None]]
 
 
-async def handle_cancel(
-    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], deps: Deps
-) -> None:
-    await ack()
-    async with reported(body, deps):
-        await deps.stops.cancel(str(action.get("value", "")), place_required(body, "click"))
+def clicked(step: Step) -> Listener:
+    """A listener that acks at once, then hands the button's request id and the clicker to
+    ``step``, with errors answered where the click came from."""
 
+    async def listener(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], deps: Deps
+    ) -> None:
+        await ack()
+        async with reported(body, deps):
+            await step(deps, str(action.get("value", "")), place_required(body, "click"))
 
-async def handle_approve(
-    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], deps: Deps
-) -> None:
-    await ack()
-    async with reported(body, deps):
-        await deps.stops.approve(str(action.get("value", "")), place_required(body, "click"))
+    return listener
 
 
 async def handle_reject(
@@ -61,26 +57,10 @@ async def handle_reject(
             await deps.stops.reject(request_id, place, None)
 
 
-async def handle_acknowledge(
-    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], deps: Deps
-) -> None:
-    await ack()
-    async with reported(body, deps):
-        await deps.stops.acknowledge(str(action.get("value", "")), place_required(body, "click"))
-
-
-async def handle_withdraw(
-    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], deps: Deps
-) -> None:
-    await ack()
-    async with reported(body, deps):
-        await deps.stops.withdraw(str(action.get("value", "")), place_required(body, "click"))
-
-
 def register(app: AsyncApp) -> None:
-    app.action(ActionId.CONFIRM.value)(handle_confirm)
-    app.action(ActionId.CANCEL.value)(handle_cancel)
-    app.action(ActionId.APPROVE.value)(handle_approve)
+    app.action(ActionId.CONFIRM.value)(clicked(lambda d, r, p: d.stops.confirm(r, p)))
+    app.action(ActionId.CANCEL.value)(clicked(lambda d, r, p: d.stops.cancel(r, p)))
+    app.action(ActionId.APPROVE.value)(clicked(lambda d, r, p: d.stops.approve(r, p)))
     app.action(ActionId.REJECT.value)(handle_reject)
-    app.action(ActionId.ACKNOWLEDGE.value)(handle_acknowledge)
-    app.action(ActionId.WITHDRAW.value)(handle_withdraw)
+    app.action(ActionId.ACKNOWLEDGE.value)(clicked(lambda d, r, p: d.stops.acknowledge(r, p)))
+    app.action(ActionId.WITHDRAW.value)(clicked(lambda d, r, p: d.stops.withdraw(r, p)))
