@@ -16,10 +16,13 @@ from bot.blocks.message import (
     confirm_dialog,
     context,
     header,
+    notice,
     section,
 )
+from bot.blocks.notices import already_handled_message
 from bot.blocks.preview import reason_line, stop_type_line
 from bot.blocks.text import channel_link, code, inline, plural, slack_date, user_mention
+from bot.core.lifecycle import RequestState
 from bot.core.models import RequestSummary
 from bot.ids import ActionId, BlockId, CallbackId, MetadataEvent
 
@@ -92,7 +95,7 @@ def approval_closed_message(
 
 def approved_reply(approver: str, at: float) -> Message:
     text = f"✅ Approved by {user_mention(approver)} {_date(at)}. The stop goes out now."
-    return build(text, [section(text)])
+    return notice(text)
 
 
 def rejected_reply(by: str | None, at: float, note: str | None) -> Message:
@@ -106,12 +109,12 @@ def rejected_reply(by: str | None, at: float, note: str | None) -> Message:
     else:
         because = " No reason given."
     text = f"🚫 Rejected {who} {_date(at)}.{because} Nothing was stopped."
-    return build(text, [section(text)])
+    return notice(text)
 
 
 def withdrawn_reply(requester: str, at: float) -> Message:
     text = f"↩️ Withdrawn by {user_mention(requester)} {_date(at)}. Nothing was stopped."
-    return build(text, [section(text)])
+    return notice(text)
 
 
 def expired_reply(requester: str, ttl: str) -> Message:
@@ -119,7 +122,7 @@ def expired_reply(requester: str, ttl: str) -> Message:
         f"⌛ Nobody approved this within {ttl}, so it expired. Nothing was stopped. "
         f"{user_mention(requester)} may ask again with `/bms stop`."
     )
-    return build(text, [section(text)])
+    return notice(text)
 
 
 def asked_message(approvers: str, channel_id: str) -> Message:
@@ -127,7 +130,7 @@ def asked_message(approvers: str, channel_id: str) -> Message:
     where = channel_link(channel_id) or "the channel"
     text = f"Approval requested from {approvers}: follow the request in {where}. Nothing has "
     text += "stopped yet."
-    return build(text, [section(text)])
+    return notice(text)
 
 
 def review_message(s: RequestSummary, why: str, approvers: str) -> Message:
@@ -149,7 +152,7 @@ def review_message(s: RequestSummary, why: str, approvers: str) -> Message:
 
 def acknowledged_reply(by: str, at: float) -> Message:
     text = f"👀 Break-glass stop reviewed by {user_mention(by)} {_date(at)}."
-    return build(text, [section(text)])
+    return notice(text)
 
 
 def break_glass_alert(s: RequestSummary, channel_id: str, link: str | None) -> Message:
@@ -160,7 +163,7 @@ def break_glass_alert(s: RequestSummary, channel_id: str, link: str | None) -> M
         f"🚨 *BREAK GLASS* in {where}: {user_mention(s.user_id)} is stopping "
         f"{plural(s.total, 'server')} without an approval. {reason_line(s.reason)}.{thread}"
     )
-    return build(text, [section(text)])
+    return notice(text)
 
 
 def finished_line(s: RequestSummary, outcome: str, channel_id: str, link: str | None) -> Message:
@@ -171,7 +174,7 @@ def finished_line(s: RequestSummary, outcome: str, channel_id: str, link: str | 
         f"{outcome}: {user_mention(s.user_id)} stopped {plural(s.total, 'server')} in {where}"
         f" · request {code(s.request_id)}{thread}"
     )
-    return build(text, [section(text)])
+    return notice(text)
 
 
 def reject_reason_view(request_id: str) -> dict[str, Any]:
@@ -198,3 +201,43 @@ def reject_reason_view(request_id: str) -> dict[str, Any]:
             }
         ],
     }
+
+
+def decided_message(state: RequestState | None, decided_by: str | None) -> Message:
+    """A click on an approval request that is no longer open: what became of it."""
+    if decided_by and state is not RequestState.AWAITING_APPROVAL:
+        verb = "rejected" if state is RequestState.REJECTED else "approved"
+        return notice(f"This request was already {verb} by {user_mention(decided_by)}.")
+    if state is RequestState.APPROVAL_EXPIRED:
+        return notice("This approval request has expired. Nothing was stopped.")
+    if state is RequestState.REJECTED:
+        return notice("This request was already rejected. Nothing was stopped.")
+    return already_handled_message(state.value if state else "gone")
+
+
+def not_your_request_message(requester: str) -> Message:
+    return notice(f"Only {user_mention(requester)} can withdraw their request.")
+
+
+def already_reviewed_message(by: str | None) -> Message:
+    return notice(f"Already reviewed by {user_mention(by)}.")
+
+
+def alert_failed_message(channel_id: str | None) -> Message:
+    """The break-glass alert did not reach ``[audit] channel``: said in the thread instead."""
+    where = channel_link(channel_id) or "the audit channel"
+    return notice(
+        f"⚠️ The break-glass alert could not be posted in the audit channel {where} (is the bot "
+        "in it?). The audit trail has it; tell the approvers directly."
+    )
+
+
+def not_stopped_after_all_message(why: str) -> Message:
+    """Recovery found that the policy no longer allows an approved stop."""
+    return notice(f"Not stopped after all: {why}. Nothing was sent.")
+
+
+def nothing_left_message(taken: bool, protected_note: str) -> Message:
+    """An approved stop whose every server another request took, or the policy protects now."""
+    parts = ["Another request is already stopping every server." if taken else "", protected_note]
+    return notice(" ".join(p for p in [*parts, "Nothing was sent."] if p))

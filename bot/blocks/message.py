@@ -176,6 +176,14 @@ def fit_lines(lines: Sequence[str], budget: int, max_lines: int) -> tuple[list[B
     return sections_from_lines(lines[:low]), len(lines) - low
 
 
+def notice(text: str, *, note: str | None = None) -> Message:
+    """One section (and an optional context line); the fallback is the same words."""
+    blocks = [section(text)]
+    if note:
+        blocks.append(context(note))
+    return build(text, blocks)
+
+
 def build(text: str, blocks: list[Block], *, metadata: dict[str, Any] | None = None) -> Message:
     """Finish a message: a bounded, non-empty fallback and blocks within the message budget."""
     fallback = clip(" ".join(text.split()) or "bms-bot", FALLBACK_MAX)

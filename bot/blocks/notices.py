@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.blocks.message import Message, build, context, fit_lines, section
+from bot.blocks.message import Message, build, context, fit_lines, notice, section
 from bot.blocks.problems import problem_lines
 from bot.blocks.text import channel_link, code, duration, inline, plural, user_mention
 from bot.bms.errors import CloudError
@@ -29,17 +29,9 @@ _HANDLED = {
 }
 
 
-def _notice(text: str, *, note: str | None = None) -> Message:
-    """One section (and an optional context line); the fallback is the same words."""
-    blocks = [section(text)]
-    if note:
-        blocks.append(context(note))
-    return build(text, blocks)
-
-
 def looking_up_message(count: int) -> Message:
     """The instant acknowledgement while the servers are looked up."""
-    return _notice(f"Looking up {plural(count, 'server')}…")
+    return notice(f"Looking up {plural(count, 'server')}…")
 
 
 def submitted_message(
@@ -52,11 +44,11 @@ def submitted_message(
     where = channel_link(channel_id)
     what = f"Stopping {plural(count, 'server')}" if count is not None else "Submitted"
     text = f"{what}: follow the thread in {where}." if where else f"{what}: follow the thread."
-    return _notice(text, note=f"Request {code(request_id)}")
+    return notice(text, note=f"Request {code(request_id)}")
 
 
 def cancelled_message() -> Message:
-    return _notice(f"Cancelled. {_NOTHING_STOPPED}")
+    return notice(f"Cancelled. {_NOTHING_STOPPED}")
 
 
 def expired_message(ttl_seconds: float) -> Message:
@@ -65,20 +57,20 @@ def expired_message(ttl_seconds: float) -> Message:
         f"This preview expired after {duration(ttl_seconds)}. {_NOTHING_STOPPED} "
         "Run `/bms stop` again."
     )
-    return _notice(text)
+    return notice(text)
 
 
 def not_yours_message(owner_user_id: str) -> Message:
     """Someone other than the requester clicked a button."""
     owner = user_mention(owner_user_id)
     text = f"Only {owner} can confirm or cancel this stop: they asked for it."
-    return _notice(text)
+    return notice(text)
 
 
 def already_handled_message(state: str) -> Message:
     """A second click on a request that has moved on (``state`` is its stored state)."""
     text = _HANDLED.get(state.lower(), f"This stop was already handled ({inline(state, 40)}).")
-    return _notice(text)
+    return notice(text)
 
 
 def slack_refused_message(error: str) -> Message:
@@ -87,7 +79,7 @@ def slack_refused_message(error: str) -> Message:
         f"Slack did not take my message in the channel ({inline(error, 80)}), so I did not send "
         f"the stop. {_NOTHING_STOPPED} Click Stop again in a moment."
     )
-    return _notice(text)
+    return notice(text)
 
 
 def report_undeliverable_message(request_id: str, error: str, job_ids: Sequence[str]) -> Message:
@@ -97,7 +89,7 @@ def report_undeliverable_message(request_id: str, error: str, job_ids: Sequence[
         f"I could not post the results of request {code(request_id)} in the thread "
         f"({inline(error, 80)}). Check the servers with `/bms status <job-id>`: jobs {jobs}."
     )
-    return _notice(text)
+    return notice(text)
 
 
 def not_in_channel_message() -> Message:
@@ -105,7 +97,7 @@ def not_in_channel_message() -> Message:
         "I can't post in this channel: invite @bms-bot (`/invite @bms-bot`) and click Stop again. "
         + _NOTHING_STOPPED
     )
-    return _notice(text)
+    return notice(text)
 
 
 def unexpected_error_message(ref: str) -> Message:
@@ -113,7 +105,7 @@ def unexpected_error_message(ref: str) -> Message:
         f"Something went wrong (reference {code(ref)}). Nothing was stopped unless the thread "
         "says so. Share the reference with your bms-bot admins."
     )
-    return _notice(text)
+    return notice(text)
 
 
 def _cloud_detail(err: CloudError) -> str:
@@ -149,7 +141,7 @@ def uncertain_submit_message(count: int, detail: str | CloudError | None = None)
         note = _cloud_detail(detail)
     elif detail:
         note = inline(detail, 500)
-    return _notice(text, note=note)
+    return notice(text, note=note)
 
 
 def parse_error_message(err: ParseError) -> Message:
@@ -179,12 +171,12 @@ def timeout_message(job_ids: Sequence[str], seconds: float) -> Message:
 
 
 def reading_audit_message() -> Message:
-    return _notice("Reading the audit trail…")
+    return notice("Reading the audit trail…")
 
 
 def checking_job_message(job_id: str) -> Message:
     """The instant acknowledgement of ``/bms status`` while the job is read."""
-    return _notice(f"Checking job {code(job_id)}…")
+    return notice(f"Checking job {code(job_id)}…")
 
 
 def database_unavailable_message(*, before_anything_ran: bool) -> Message:
@@ -199,7 +191,7 @@ def database_unavailable_message(*, before_anything_ran: bool) -> Message:
         f"The bot's database is unavailable right now. {stopped} Try again in a few minutes; "
         "if it lasts, tell your bms-bot admins (`GET /healthz` shows it)."
     )
-    return _notice(text)
+    return notice(text)
 
 
 def job_lost_message(job_id: str, answers: int) -> Message:
@@ -209,7 +201,7 @@ def job_lost_message(job_id: str, answers: int) -> Message:
         f"{plural(answers, 'time')} in a row. I stopped asking about the job and will report each "
         "server from its own state instead."
     )
-    return _notice(text)
+    return notice(text)
 
 
 def reconciled_message(count: int, stopped: int) -> Message:
@@ -218,7 +210,7 @@ def reconciled_message(count: int, stopped: int) -> Message:
         f"✅ Huawei Cloud did take the stop of {plural(count, 'server')} after all (its answer "
         f"was lost): {stopped:,} stopped. The results below are per server, as usual."
     )
-    return _notice(text)
+    return notice(text)
 
 
 def not_accepted_message(count: int, waited_seconds: float, requester: str) -> Message:
@@ -228,7 +220,7 @@ def not_accepted_message(count: int, waited_seconds: float, requester: str) -> M
         f"in {duration(waited_seconds)}. {_NOTHING_STOPPED} {user_mention(requester)} can submit "
         "it again from the message I sent them."
     )
-    return _notice(text)
+    return notice(text)
 
 
 def taken_message(taken: Mapping[str, str], names: Mapping[str, str], *, left: int) -> Message:
@@ -249,7 +241,7 @@ def taken_message(taken: Mapping[str, str], names: Mapping[str, str], *, left: i
             f"{'this server' if len(taken) == 1 else 'these servers'}. Follow its thread. "
             "Nothing was sent again."
         )
-    return _notice("\n".join([head, *rows, *more]))
+    return notice("\n".join([head, *rows, *more]))
 
 
 def slack_silent_message() -> Message:
@@ -260,4 +252,4 @@ def slack_silent_message() -> Message:
         "that one message; if the confirmation runs out first, nothing is sent and the thread "
         "says so."
     )
-    return _notice(text)
+    return notice(text)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from bot.blocks.message import Message, build, context, section
+from bot.blocks.message import Message, build, context, notice, section
+from bot.blocks.notices import cloud_error_message
 from bot.blocks.text import channel_link, code, inline, plural, user_mention
+from bot.bms.errors import CloudError
 from bot.policy.decide import ApproverDenial, Denial, Verdict
 from bot.policy.people import GroupIndex
 from bot.policy.refs import ANYWHERE, is_person
@@ -108,12 +110,19 @@ def refused_message(verdict: Verdict, channel_id: str, groups: GroupIndex) -> Me
     return build(text, [section(text), context(rule)])
 
 
+def recheck_failed_message(error: Exception) -> Message:
+    """The policy could not be asked again (Slack or Huawei Cloud did not answer)."""
+    if isinstance(error, CloudError):
+        return cloud_error_message(error, "checking the servers again")
+    return directory_down_message()
+
+
 def directory_down_message() -> Message:
     text = (
         "Slack could not say who you are (users.info failed), so nothing was let in on a guess. "
         f"{_NOTHING} Try again in a minute."
     )
-    return build(text, [section(text)])
+    return notice(text)
 
 
 def approver_refusal_message(why: ApproverDenial, approvers: str, requester: str) -> Message:
@@ -133,7 +142,7 @@ def approver_refusal_message(why: ApproverDenial, approvers: str, requester: str
                 f"Only {approvers} may approve or reject this stop asked for by "
                 f"{user_mention(requester)}."
             )
-    return build(text, [section(text)])
+    return notice(text)
 
 
 def protected_title(rule: str, count: int) -> str:
@@ -163,4 +172,4 @@ def protected_since_message(
         else "Nothing is left to stop, so nothing was sent."
     )
     text = f"{newly_protected_text(protected, names)} {then}"
-    return build(text, [section(text)])
+    return notice(text)

@@ -9,25 +9,31 @@ from dataclasses import dataclass
 
 from bot.blocks.approval import (
     acknowledged_reply,
+    alert_failed_message,
+    already_reviewed_message,
     approval_closed_message,
     approval_request_message,
     approved_reply,
     asked_message,
+    decided_message,
     expired_reply,
+    not_stopped_after_all_message,
+    not_your_request_message,
+    nothing_left_message,
     rejected_reply,
     review_message,
     withdrawn_reply,
 )
-from bot.blocks.message import Message, build, section
-from bot.blocks.notices import already_handled_message, cloud_error_message
+from bot.blocks.message import Message, notice
 from bot.blocks.policy import (
     approver_refusal_message,
     directory_down_message,
     mentions,
     newly_protected_text,
     no_longer_allowed_text,
+    recheck_failed_message,
 )
-from bot.blocks.text import duration, user_mention
+from bot.blocks.text import duration
 from bot.bms.errors import CloudError
 from bot.core.audit import AuditKind
 from bot.core.lifecycle import RequestState, chunks
@@ -75,26 +81,35 @@ class Approvals:
         now = self.clock()
         req = await self.requests.get(request_id)
         if req is None or req.state is not RequestState.AWAITING_APPROVAL:
-            state = req.state.value if req else "gone"
-            await self.poster.tell(place, decided_message(req, state), replace=False)
+            await self.poster.tell(place, _decided(req), replace=False)
             return None
         if req.expires_at <= now:
             await self.expire([req.id])
-            await self.poster.tell(place, decided_message(req, "approval_expired"), replace=False)
+            await self.poster.tell(
+                place, decided_message(RequestState.APPROVAL_EXPIRED, None), replace=False
+            )
             return None
+        if not await self._is_approver(req, place, audited=True):
+            return None
+        return req
+
+    async def _is_approver(self, req: RequestRow, place: Place, *, audited: bool) -> bool:
+        """Whether ``place``'s person is one of ``req``'s approvers; if not, they are told why
+        (and, when ``audited``, the refusal is written to the audit)."""
         try:
             _, denial = await self.gate.approver(req, place.user_id)
         except DirectoryUnavailable:
             await self.poster.tell(place, directory_down_message(), replace=False)
-            return None
-        if denial is not None:
-            log.info("approval click refused", extra={"request": req.id, "why": denial.value})
+            return False
+        if denial is None:
+            return True
+        log.info("approval click refused", extra={"request": req.id, "why": denial.value})
+        if audited:
             detail = {"step": "approve", "denial": denial.value}
             await self.trail.note(AuditKind.REFUSED, req, place.user_id, detail=detail)
-            notice = approver_refusal_message(denial, self._approvers(req), req.user_id)
-            await self.poster.tell(place, notice, replace=False)
-            return None
-        return req
+        message = approver_refusal_message(denial, self._approvers(req), req.user_id)
+        await self.poster.tell(place, message, replace=False)
+        return False
 
     async def may_decide(self, request_id: str, place: Place) -> bool:
         """Before the reject modal opens: True if this person may decide."""
@@ -113,12 +128,7 @@ class Approvals:
         except (DirectoryUnavailable, CloudError) as exc:
             log.warning("policy re-check failed", extra={"request": req.id, "error": str(exc)})
             if place is not None:
-                notice = (
-                    cloud_error_message(exc, "checking the servers again")
-                    if isinstance(exc, CloudError)
-                    else directory_down_message()
-                )
-                await self.poster.tell(place, notice, replace=False)
+                await self.poster.tell(place, recheck_failed_message(exc), replace=False)
             return None
 
     def _no_longer(self, req: RequestRow, check: Recheck) -> str:
@@ -144,7 +154,7 @@ class Approvals:
         approved = RequestState.APPROVED
         if not await self.requests.decide(req.id, approved, place.user_id, now, None, audit=audit):
             fresh = await self.requests.get(req.id)
-            await self.poster.tell(place, decided_message(fresh, "decided"), replace=False)
+            await self.poster.tell(place, _decided(fresh), replace=False)
             return None
         log.info("request approved", extra={"request": req.id, "user": place.user_id})
         thread = thread_of(StopRecord(req, ()), self.poster)
@@ -165,11 +175,10 @@ class Approvals:
             audit = [self.trail.event(AuditKind.CANCELLED, req, BOT, detail=why)]
             await self.requests.move(req.id, RequestState.CANCELLED, now, audit)
             note = newly_protected_text(left.protected, req.names) if left.protected else ""
-            taken = "Another request is already stopping every server." if left.taken else ""
-            await thread.say(_note(f"{taken} {note} Nothing was sent.".strip()))
+            await thread.say(nothing_left_message(bool(left.taken), note))
             return None
         if record is not None and protected:
-            await thread.say(_note(newly_protected_text(protected, req.names)))
+            await thread.say(notice(newly_protected_text(protected, req.names)))
         return record
 
     async def resume(self, req: RequestRow) -> StopRecord | None:
@@ -185,7 +194,7 @@ class Approvals:
             audit = [self.trail.event(AuditKind.CANCELLED, req, BOT, detail={"why": why})]
             if await self.requests.move(req.id, RequestState.CANCELLED, self.clock(), audit):
                 thread = thread_of(StopRecord(req, ()), self.poster)
-                await thread.say(_note(f"Not stopped after all: {why}. Nothing was sent."))
+                await thread.say(not_stopped_after_all_message(why))
             return None
         return await self._confirm(req, check.protected)
 
@@ -197,7 +206,7 @@ class Approvals:
         clean = " ".join(note.split())[:500] if note else None
         if not await self._close(await self._with_root(req), place.user_id, clean, "rejected"):
             fresh = await self.requests.get(req.id)
-            await self.poster.tell(place, decided_message(fresh, "decided"), replace=False)
+            await self.poster.tell(place, _decided(fresh), replace=False)
 
     async def _close(self, req: RequestRow, by: str | None, note: str | None, outcome: str) -> bool:
         """AWAITING_APPROVAL → REJECTED; False if another decision came first."""
@@ -229,17 +238,16 @@ class Approvals:
         now = self.clock()
         req = await self.requests.get(request_id)
         if req is None or req.state is not RequestState.AWAITING_APPROVAL:
-            await self.poster.tell(place, decided_message(req, "gone"), replace=False)
+            await self.poster.tell(place, _decided(req), replace=False)
             return
         if req.user_id != place.user_id:
-            notice = _note(f"Only {user_mention(req.user_id)} can withdraw their request.")
-            await self.poster.tell(place, notice, replace=False)
+            await self.poster.tell(place, not_your_request_message(req.user_id), replace=False)
             return
         actor = await self.trail.who(place.user_id)
         audit = [self.trail.event(AuditKind.CANCELLED, req, actor, detail={"how": "withdrawn"})]
         if not await self.requests.cancel(req.id, place.user_id, now, audit):
             fresh = await self.requests.get(req.id)
-            await self.poster.tell(place, decided_message(fresh, "decided"), replace=False)
+            await self.poster.tell(place, _decided(fresh), replace=False)
             return
         log.info("approval request withdrawn", extra={"request": req.id})
         req = await self._with_root(req, place)
@@ -265,14 +273,7 @@ class Approvals:
         thread = thread_of(record, self.poster)
         await thread.say(review_message(record.summary(), why, self._approvers(req)))
         if alert_failed:
-            where = self.trail.channel or "the audit channel"
-            await thread.say(
-                _note(
-                    f"⚠️ The break-glass alert could not be posted in the audit channel "
-                    f"<#{where}> (is the bot in it?). The audit trail has it; tell the "
-                    "approvers directly."
-                )
-            )
+            await thread.say(alert_failed_message(self.trail.channel))
 
     async def repost_unseen(self) -> None:
         """Approval requests whose message Slack never confirmed: find it, or post it again
@@ -284,39 +285,21 @@ class Approvals:
     async def acknowledge(self, request_id: str, place: Place) -> None:
         req = await self.requests.get(request_id)
         if req is None or not req.break_glass:
-            await self.poster.tell(place, decided_message(req, "gone"), replace=False)
+            await self.poster.tell(place, _decided(req), replace=False)
             return
-        try:
-            _, denial = await self.gate.approver(req, place.user_id)
-        except DirectoryUnavailable:
-            await self.poster.tell(place, directory_down_message(), replace=False)
-            return
-        if denial is not None:
-            notice = approver_refusal_message(denial, self._approvers(req), req.user_id)
-            await self.poster.tell(place, notice, replace=False)
+        if not await self._is_approver(req, place, audited=False):
             return
         now = self.clock()
         audit = [self.trail.event(AuditKind.ACKNOWLEDGED, req, await self.trail.who(place.user_id))]
         if not await self.requests.acknowledge(req.id, place.user_id, now, audit):
             fresh = await self.requests.get(req.id)
             by = fresh.acknowledged_by if fresh else None
-            await self.poster.tell(place, _note(f"Already reviewed by <@{by}>."), replace=False)
+            await self.poster.tell(place, already_reviewed_message(by), replace=False)
             return
         thread = thread_of(StopRecord(req, ()), self.poster)
         await thread.say(acknowledged_reply(place.user_id, now))
 
 
-def _note(text: str) -> Message:
-    return build(text, [section(text)])
-
-
-def decided_message(req: RequestRow | None, state: str) -> Message:
-    """A click on an approval that is no longer open: what became of it."""
-    if req is not None and req.decided_by and req.state is not RequestState.AWAITING_APPROVAL:
-        verb = "approved" if req.state is not RequestState.REJECTED else "rejected"
-        return _note(f"This request was already {verb} by <@{req.decided_by}>.")
-    if state == "approval_expired" or (req and req.state is RequestState.APPROVAL_EXPIRED):
-        return _note("This approval request has expired. Nothing was stopped.")
-    if req is not None and req.state is RequestState.REJECTED:
-        return _note("This request was already rejected. Nothing was stopped.")
-    return already_handled_message(req.state.value if req else state)
+def _decided(req: RequestRow | None) -> Message:
+    """What became of a request a click came too late for."""
+    return decided_message(req.state if req else None, req.decided_by if req else None)

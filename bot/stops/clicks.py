@@ -11,14 +11,13 @@ from bot.blocks.message import Message
 from bot.blocks.notices import (
     already_handled_message,
     cancelled_message,
-    cloud_error_message,
     expired_message,
     not_yours_message,
     taken_message,
 )
 from bot.blocks.policy import (
-    directory_down_message,
     protected_since_message,
+    recheck_failed_message,
     refusal_text,
     refused_message,
 )
@@ -120,12 +119,8 @@ class Clicks:
         stop these servers (they are told why)."""
         try:
             check = await self.gate.recheck(req)
-        except DirectoryUnavailable:
-            await self.poster.tell(place, directory_down_message(), replace=False)
-            return None
-        except CloudError as err:
-            notice = cloud_error_message(err, "checking the servers again")
-            await self.poster.tell(place, notice, replace=False)
+        except (DirectoryUnavailable, CloudError) as exc:
+            await self.poster.tell(place, recheck_failed_message(exc), replace=False)
             return None
         verdict = check.verdict
         if not verdict.allowed:
