@@ -75,13 +75,14 @@ class Trail:
         job_ids: Sequence[str] = (),
         targets: Sequence[str] | None = None,
         cloud_request_ids: Sequence[str] = (),
+        at: float | None = None,
     ) -> AuditEvent:
         """One entry about ``req`` (None: a refusal before any request existed), to be written
         with the state change it describes."""
         shown = tuple(targets) if targets is not None else _ids(req)
         return AuditEvent(
             kind=kind,
-            at=self.clock(),
+            at=self.clock() if at is None else at,
             actor_id=actor.id,
             actor_name=actor.name,
             channel_id=channel or (req.channel_id if req else None),
@@ -136,13 +137,13 @@ class Trail:
     def outcome(self, record: StopRecord, state: str) -> list[AuditEvent]:
         """The end of a stop, written with its final move: each job's result, each server's
         outcome, FINISHED (or TIMED_OUT)."""
-        req, now, link = record.request, self.clock(), self.link(record.request)
+        req, now = record.request, self.clock()  # one moment for the whole outcome
         events = [
-            _bot_event(
+            self.event(
                 AuditKind.JOB_RESULT,
                 req,
-                now,
-                link,
+                BOT,
+                at=now,
                 targets=c.server_ids,
                 job_ids=(c.job_id,) if c.job_id else (),
                 detail={
@@ -155,11 +156,11 @@ class Trail:
             for c in record.chunks
         ]
         events += [
-            _bot_event(
+            self.event(
                 AuditKind.SERVER_OUTCOME,
                 req,
-                now,
-                link,
+                BOT,
+                at=now,
                 targets=(r.server_id,),
                 job_ids=(r.job_id,) if r.job_id else (),
                 detail={
@@ -171,11 +172,11 @@ class Trail:
             )
             for r in record.results()
         ]
-        finished = _bot_event(
+        finished = self.event(
             AuditKind.FINISHED,
             req,
-            now,
-            link,
+            BOT,
+            at=now,
             targets=_ids(req),
             job_ids=record.job_ids,
             detail={"outcome": state},
@@ -197,32 +198,3 @@ class Trail:
 
 def _ids(req: RequestRow | None) -> tuple[str, ...]:
     return tuple(t.id for t in req.targets) if req else ()
-
-
-def _bot_event(
-    kind: AuditKind,
-    req: RequestRow,
-    now: float,
-    link: str | None,
-    *,
-    targets: Sequence[str],
-    job_ids: Sequence[str],
-    detail: Mapping[str, str],
-) -> AuditEvent:
-    """An entry the bot itself writes about ``req`` (no person acted)."""
-    return AuditEvent(
-        kind=kind,
-        at=now,
-        actor_id=None,
-        actor_name=None,
-        channel_id=req.channel_id,
-        thread_link=link,
-        request_id=req.id,
-        targets=tuple(targets),
-        count=len(targets),
-        stop_type="soft" if req.soft else "hard",
-        reason=req.reason,
-        rule=req.rule,
-        job_ids=tuple(job_ids),
-        detail=dict(detail),
-    )

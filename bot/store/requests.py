@@ -72,10 +72,7 @@ class RequestStore:
             return await get_request(conn, request_id)
 
     async def in_states(self, states: Sequence[RequestState]) -> list[RequestRow]:
-        query = sa.select(stop_requests).where(R.state.in_([s.value for s in states]))
-        async with self._db.connect() as conn:
-            rows = (await conn.execute(query.order_by(R.created_at))).all()
-        return [RequestRow.from_mapping(r._mapping) for r in rows]
+        return await self._rows(R.state.in_([s.value for s in states]))
 
     async def active(self) -> list[RequestRow]:
         """Confirmed, submitted and reporting requests: the ones with work left."""
