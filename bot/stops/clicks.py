@@ -18,7 +18,6 @@ from bot.blocks.notices import (
 from bot.blocks.policy import (
     protected_since_message,
     recheck_failed_message,
-    refusal_text,
     refused_message,
 )
 from bot.bms.errors import CloudError
@@ -33,7 +32,7 @@ from bot.slack.place import Place
 from bot.slack.poster import Poster
 from bot.stops.gate import Gate, Recheck
 from bot.stops.ports import Clock
-from bot.stops.trail import BOT, Trail
+from bot.stops.trail import BOT, Trail, refusal_detail
 from bot.store import RequestRow, StopRecord
 from bot.store.requests import AllTaken, RequestStore
 
@@ -125,8 +124,7 @@ class Clicks:
         verdict = check.verdict
         if not verdict.allowed:
             log.info("confirmation refused by the policy", extra={"denial": verdict.denial})
-            why = refusal_text(verdict, req.channel_id, self.gate.groups)
-            detail = {"step": "confirm", "denial": str(verdict.denial), "why": why}
+            detail = refusal_detail(verdict, "confirm", req.channel_id, self.gate.groups)
             await self.trail.note(
                 AuditKind.REFUSED, req, place.user_id, rule=verdict.rule, detail=detail
             )

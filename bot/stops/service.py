@@ -20,7 +20,7 @@ import time
 
 from bot.blocks.approval import break_glass_alert
 from bot.blocks.notices import cloud_error_message
-from bot.blocks.policy import directory_down_message, mentions, refusal_text, refused_message
+from bot.blocks.policy import directory_down_message, mentions, refused_message
 from bot.blocks.preview import preview_message
 from bot.bms.errors import CloudError
 from bot.core.audit import AuditKind
@@ -28,7 +28,6 @@ from bot.core.clock import Timing, events_forgotten_before
 from bot.core.lifecycle import CHUNK_SETTLED, RequestState
 from bot.core.parser import StopCommand
 from bot.logs import request_id_var
-from bot.policy.decide import Verdict
 from bot.policy.model import Policy
 from bot.policy.people import DirectoryUnavailable
 from bot.slack.place import Place
@@ -47,7 +46,7 @@ from bot.stops.report import Reports
 from bot.stops.root import Roots
 from bot.stops.settle import Settlements
 from bot.stops.submit import Submissions
-from bot.stops.trail import BOT, Trail
+from bot.stops.trail import BOT, Trail, refusal_detail
 from bot.store import DatabaseUnavailable, RequestRow, StopRecord, Store
 
 log = logging.getLogger(__name__)
@@ -106,7 +105,7 @@ class StopService:
                 place.user_id,
                 channel=place.channel_id,
                 rule=verdict.rule,
-                detail=_refusal(verdict, "request", place.channel_id, self.gate),
+                detail=refusal_detail(verdict, "request", place.channel_id, self.gate.groups),
                 targets=command.server_ids,
             )
             await self.poster.tell(
@@ -314,9 +313,3 @@ class StopService:
             pass  # logged once per outage by the store; next minute tries again
         except Exception:
             log.exception("housekeeping failed; retrying next minute")
-
-
-def _refusal(verdict: Verdict, step: str, channel_id: str, gate: Gate) -> dict[str, str]:
-    """What the audit keeps of a refusal: the step, the denial, the words the person read."""
-    why = refusal_text(verdict, channel_id, gate.groups)
-    return {"step": step, "denial": str(verdict.denial or ""), "why": why}

@@ -14,9 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.blocks.message import Message
+from bot.blocks.policy import refusal_text
 from bot.core.audit import AuditEvent, AuditKind
 from bot.core.models import Preview
-from bot.policy.people import DirectoryUnavailable
+from bot.policy.decide import Verdict
+from bot.policy.people import DirectoryUnavailable, GroupIndex
 from bot.slack.poster import Poster, SlackFailure
 from bot.stops.ports import Clock, People
 from bot.store import RequestRow, StopRecord
@@ -194,6 +196,14 @@ class Trail:
             log.error("could not post in the audit channel", extra={"error": exc.error})
             return False
         return True
+
+
+def refusal_detail(
+    verdict: Verdict, step: str, channel_id: str, groups: GroupIndex
+) -> dict[str, str]:
+    """What the audit keeps of a policy refusal: the step, the denial, the words shown."""
+    why = refusal_text(verdict, channel_id, groups)
+    return {"step": step, "denial": str(verdict.denial or ""), "why": why}
 
 
 def _ids(req: RequestRow | None) -> tuple[str, ...]:
