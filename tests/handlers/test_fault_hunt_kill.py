@@ -20,7 +20,7 @@ from simulator.runner import RunningSimulator, start_simulator
 from simulator.state import Simulator
 from tests.fakes.slack_api import FakeSlack, _read_args
 from tests.fakes.slack_requests import ALICE, BOB, CHANNEL, block_action, slash_command
-from tests.support.bot_process import BMS_BOT, BotProcess, bot_env, free_port
+from tests.support.bot_process import BotProcess, audit_verify, bot_env, free_port
 from tests.support.harness import new_simulator
 
 pytestmark = pytest.mark.slow
@@ -179,19 +179,6 @@ def _kinds(db: Path, request_id: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-async def _verify(db: Path) -> tuple[int | None, str]:
-    proc = await asyncio.create_subprocess_exec(
-        str(BMS_BOT),
-        "audit",
-        "verify",
-        env={"PATH": "", "BMS_DATABASE_URL": f"sqlite:///{db}"},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await asyncio.wait_for(proc.communicate(), timeout=60)
-    return proc.returncode, out.decode()
-
-
 async def _kill_after_approve(world: World, ids: list[str]) -> str:
     """Ask, Bob approves; the bot is killed while its "Approved by" reply is held (APPROVED
     committed, nothing confirmed or sent yet); a second bot starts. The request id."""
@@ -222,7 +209,7 @@ async def test_kill_between_approved_and_the_stop_post_stops_once(world: World) 
     assert kinds.count("approved") == 1, kinds
     assert kinds.count("submitted") == 1, kinds
     assert kinds[-1] == "finished", kinds
-    code, said = await _verify(world.db())
+    code, said = await audit_verify(world.db())
     assert code == 0, said
 
 

@@ -77,6 +77,16 @@ def previews(running: BotThread) -> list[str]:
     return ids
 
 
+def assert_still_previewed(running: BotThread, previews: list[str]) -> None:
+    """Alice's previews are all still waiting for her: no fuzzed click acted on one."""
+    deps = running.bot.runtime.deps
+    assert deps is not None
+    for request_id in previews:
+        row = running.run(deps.store.requests.get(request_id))
+        assert row is not None
+        assert row.state is RequestState.PREVIEWED, (request_id, row.state)
+
+
 @settings(FUZZ, max_examples=300)
 @given(text=command_texts())
 def test_any_command_text_is_answered_and_stops_nothing(running: BotThread, text: str) -> None:
@@ -98,12 +108,7 @@ def test_any_click_is_refused_or_ignored_and_stops_nothing(
     outcome = running.run(send_click(running.bot, form))
     assert outcome.status in outcome.expected, outcome
     assert running.bot.sim.stop_calls == []
-    deps = running.bot.runtime.deps
-    assert deps is not None
-    for request_id in previews:
-        row = running.run(deps.store.requests.get(request_id))
-        assert row is not None
-        assert row.state is RequestState.PREVIEWED, (request_id, row.state)
+    assert_still_previewed(running, previews)
 
 
 @settings(FUZZ, max_examples=150)
@@ -128,12 +133,7 @@ def test_any_modal_submission_or_other_interaction_is_no_5xx_and_stops_nothing(
     assert outcome.status < 500, outcome
     assert outcome.status in outcome.expected, outcome
     assert running.bot.sim.stop_calls == []
-    deps = running.bot.runtime.deps
-    assert deps is not None
-    for request_id in previews:
-        row = running.run(deps.store.requests.get(request_id))
-        assert row is not None
-        assert row.state is RequestState.PREVIEWED, (request_id, row.state)
+    assert_still_previewed(running, previews)
 
 
 # Found by the click property above: place_of read the parts with .get() unchecked and the

@@ -16,7 +16,7 @@ from bot.core.lifecycle import RequestState
 from bot.ids import ActionId, BlockId, CallbackId
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import ALICE, BOB, CHANNEL
-from tests.support.bot_process import BMS_BOT
+from tests.support.bot_process import audit_verify
 from tests.support.harness import Bot, running_bot, texts
 
 CAROL, DAVE, GUEST = "U0CAROL01", "U0DAVE001", "U0GUEST01"
@@ -364,17 +364,9 @@ async def test_the_audit_names_huaweis_request_id_and_detects_a_hand_edit(
             f"UPDATE audit_log SET actor_id = 'U0MALLORY' WHERE seq = {target}"
         )
     db = tmp_path / "bot.db"
-    verify = await asyncio.create_subprocess_exec(
-        str(BMS_BOT),
-        "audit",
-        "verify",
-        env={"PATH": "", "BMS_DATABASE_URL": f"sqlite:///{db}"},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    said, _ = await asyncio.wait_for(verify.communicate(), timeout=60)
-    assert verify.returncode == 1, said
-    assert f"broken at entry {target}" in said.decode()
+    code, said = await audit_verify(db)
+    assert code == 1, said
+    assert f"broken at entry {target}" in said
 
 
 async def test_the_requester_can_withdraw_an_approval_request(bot: Bot) -> None:

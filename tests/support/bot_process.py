@@ -136,3 +136,17 @@ class BotProcess:
                 break
             await asyncio.sleep(0.05)
         self.kill()
+
+
+async def audit_verify(db_file: Path) -> tuple[int | None, str]:
+    """Run ``bms-bot audit verify`` on a SQLite database file: its exit code and output."""
+    proc = await asyncio.create_subprocess_exec(
+        str(BMS_BOT),
+        "audit",
+        "verify",
+        env={"PATH": "", "BMS_DATABASE_URL": f"sqlite:///{db_file}"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), timeout=60)
+    return proc.returncode, out.decode()
