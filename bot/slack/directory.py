@@ -72,11 +72,6 @@ class Directory:
         self._people[user_id] = (now, person)
         return person
 
-    def name_of(self, user_id: str) -> str | None:
-        """The cached display name, if the bot has looked this person up."""
-        cached = self._people.get(user_id)
-        return cached[1].name if cached else None
-
     async def refresh(self) -> bool:
         """Re-read every user group with its members (one Tier 2 call); True if it worked."""
         if not self.wanted:
