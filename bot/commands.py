@@ -13,22 +13,28 @@ from dataclasses import dataclass
 
 from bot.blocks.audit import audit_message, audit_refused_message
 from bot.blocks.help import help_message
-from bot.blocks.message import Message
+from bot.blocks.message import Message, notice
 from bot.blocks.notices import (
+    changing_schedule_message,
     checking_job_message,
     cloud_error_message,
     looking_up_message,
     parse_error_message,
     reading_audit_message,
+    reading_schedule_message,
 )
 from bot.blocks.policy import directory_down_message
+from bot.blocks.schedule import schedule_list_message
 from bot.blocks.status import status_message
 from bot.bms.errors import CloudError
 from bot.core.parser import (
     AuditCommand,
+    CancelCommand,
     Command,
     HelpCommand,
     ParseError,
+    PostponeCommand,
+    ScheduleCommand,
     StatusCommand,
     StopCommand,
 )
@@ -40,7 +46,7 @@ from bot.stops.service import StopService
 from bot.store.requests import RequestStore
 
 
-def first_answer(
+def first_answer(  # noqa: PLR0911 - one answer per kind of command
     command: Command, samples: Sequence[tuple[str, str]] = (), confirm_ttl: float = 600
 ) -> Message:
     """What to say at once; ``samples`` (name, id) are servers the help offers to try."""
@@ -55,6 +61,10 @@ def first_answer(
             return looking_up_message(len(command.server_ids))
         case AuditCommand():
             return reading_audit_message()
+        case ScheduleCommand():
+            return reading_schedule_message()
+        case CancelCommand() | PostponeCommand():
+            return changing_schedule_message(command.request_id)
 
 
 def answered_at_once(command: Command) -> bool:
@@ -85,6 +95,23 @@ class Commands:
                 await self.stops.preview(command, place)
             case AuditCommand():
                 await self.audit(command.count, place)
+            case ScheduleCommand():
+                await self.schedule(place)
+            case CancelCommand():
+                await self.stops.schedules.cancel(command.request_id, place)
+            case PostponeCommand():
+                await self.postpone(command, place)
+
+    async def schedule(self, place: Place) -> None:
+        """This channel's upcoming scheduled stops."""
+        rows = await self.stops.store.schedules.upcoming(place.channel_id)
+        now = self.stops.now()
+        await self.poster.tell(place, schedule_list_message([r.schedule() for r in rows], now))
+
+    async def postpone(self, command: PostponeCommand, place: Place) -> None:
+        problem = await self.stops.schedules.postpone(command.request_id, place, command.when)
+        if problem is not None:
+            await self.poster.tell(place, notice(f"Nothing changed: {problem}"))
 
     async def audit(self, count: int, place: Place) -> None:
         """The newest audit entries, to the policy's audit readers only."""

@@ -19,12 +19,18 @@ class ActionId(StrEnum):
     REJECT = "bms_reject"
     ACKNOWLEDGE = "bms_acknowledge"  # an approver has reviewed a break-glass stop
     WITHDRAW = "bms_withdraw"  # the requester takes back an approval request
+    SCHEDULE_CANCEL = "bms_schedule_cancel"  # on a scheduled stop's announcement
+    POSTPONE_HOUR = "bms_postpone_hour"
+    POSTPONE_PICK = "bms_postpone_pick"  # opens the modal for a time of one's own
+    RUN_NOW = "bms_run_now"  # a missed schedule, run late on purpose
+    RESCHEDULE = "bms_reschedule"  # a missed schedule, a new time (the modal)
 
 
 class CallbackId(StrEnum):
     """``callback_id`` of modals."""
 
     REJECT_REASON = "bms_reject_reason"
+    POSTPONE = "bms_postpone"  # the new time of a schedule (postpone or reschedule)
 
 
 class BlockId(StrEnum):
@@ -35,6 +41,9 @@ class BlockId(StrEnum):
     ROOT_PROGRESS = "bms_root_progress"
     APPROVAL_ACTIONS = "bms_approval_actions"
     REJECT_REASON = "bms_reject_reason"  # the modal's input block (its action: REJECT_REASON)
+    SCHEDULE_ACTIONS = "bms_schedule_actions"
+    MISSED_ACTIONS = "bms_missed_actions"
+    POSTPONE_TIME = "bms_postpone_time"  # the modal's input block (its action: POSTPONE)
 
 
 class MetadataEvent(StrEnum):
@@ -42,3 +51,4 @@ class MetadataEvent(StrEnum):
 
     RESULT_PART = "bms_stop_result"
     ROOT = "bms_stop_root"
+    REMINDER = "bms_stop_reminder"

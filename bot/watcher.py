@@ -1,7 +1,11 @@
-"""APScheduler as a clock: one interval job per active request, rebuilt from the database at start.
+"""APScheduler as a clock: one interval job per active request, one date job per scheduled stop
+(its next reminder or its time), all rebuilt from the database at start.
 
 Jobs live in the in-memory job store on purpose: the database rows are the truth, so the schedule is
-derived from them (``watch`` for every active request at start-up), not pickled beside them.
+derived from them (``watch`` and ``alarm`` for every request with work ahead at start-up), not
+pickled beside them. A date job whose time passed still runs (``misfire_grace_time=None``):
+APScheduler's default would skip and delete it, and the wake decides from the row whether it is
+too late.
 """
 
 from __future__ import annotations
@@ -30,18 +34,30 @@ class Watcher:
         self.interval = interval
         self.scheduler = AsyncIOScheduler(job_defaults=JOB_DEFAULTS, timezone=UTC)
         self._poll: PollFn | None = None
+        self._wake: PollFn | None = None
         self._running: set[asyncio.Task[Any]] = set()
 
-    def start(self, poll: PollFn, housekeeping: Callable[[], Awaitable[None]]) -> None:
-        """Start ticking; must be called inside the running event loop."""
+    def start(
+        self,
+        poll: PollFn,
+        housekeeping: Callable[[], Awaitable[None]],
+        wake: PollFn | None = None,
+    ) -> None:
+        """Start ticking; must be called inside the running event loop. ``wake`` is what an
+        ``alarm`` calls, with the request id."""
 
         async def tracked_poll(request_id: str) -> None:
             await self._tracked(poll(request_id))
+
+        async def tracked_wake(request_id: str) -> None:
+            if wake is not None:
+                await self._tracked(wake(request_id))
 
         async def tracked_housekeeping() -> None:
             await self._tracked(housekeeping())
 
         self._poll = tracked_poll
+        self._wake = tracked_wake
         self.scheduler.add_job(
             tracked_housekeeping,
             "interval",
@@ -91,6 +107,32 @@ class Watcher:
         if job is not None:
             job.remove()
             log.info("stopped watching request", extra={"request": request_id})
+
+    def alarm(self, request_id: str, at: float) -> None:
+        """Wake the scheduled stop ``request_id`` at ``at`` (epoch seconds; now if past)."""
+        if self._wake is None:
+            raise RuntimeError("Watcher.start() must run before alarm()")
+        self.scheduler.add_job(
+            self._wake,
+            "date",
+            run_date=datetime.fromtimestamp(at, UTC),
+            args=[request_id],
+            id=f"wake:{request_id}",
+            replace_existing=True,
+        )
+
+    def disarm(self, request_id: str) -> None:
+        job = self.scheduler.get_job(f"wake:{request_id}")
+        if job is not None:
+            job.remove()
+
+    def alarms(self) -> dict[str, float]:
+        """Request id → when its alarm rings."""
+        return {
+            j.id.removeprefix("wake:"): j.next_run_time.timestamp()
+            for j in self.scheduler.get_jobs()
+            if j.id.startswith("wake:") and j.next_run_time is not None
+        }
 
     def watching(self) -> list[str]:
         return [

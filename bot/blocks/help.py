@@ -12,7 +12,8 @@ _EXAMPLES = (
     "*Examples*",
     f"• `/bms stop {EXAMPLE_ID}`",
     f"• `/bms stop {EXAMPLE_ID}, 726fb98f-46ca-475e-917e-2563e5a8cd20 reason: disk alarm INC-42`",
-    f"• `/bms stop {EXAMPLE_ID} --soft`",
+    f"• `/bms stop {EXAMPLE_ID} at fri 22:00 reason: maintenance window`",
+    f"• `/bms stop {EXAMPLE_ID} in 2h` · `/bms schedule` · `/bms postpone req_… 1h`",
     "• `/bms status 2c9eb2c5544cbf6101544f0602af2b4f`",
 )
 _STEPS = (
@@ -30,7 +31,10 @@ _DETAILS = (
     f"`@bms-bot stop {EXAMPLE_ID}`.\n"
     "• Where the policy wants a second person, your click asks the approvers instead; "
     "`--break-glass reason: …` skips the wait where the policy allows it (they review it after).\n"
-    "• `/bms audit [n]` shows the newest audit entries to the policy's audit readers."
+    "• `/bms audit [n]` shows the newest audit entries to the policy's audit readers.\n"
+    "• `at` takes `22:00`, `tomorrow 07:30`, `fri 22:00`, `2026-12-24 18:00` or ISO 8601, in your "
+    "Slack time zone unless you add one (`UTC`, `Europe/Berlin`); `in` takes `90s`, `30m`, `2h`, "
+    "`1d`, `1h30m`. A scheduled stop is announced in the channel, with reminders before it."
 )
 
 
@@ -40,7 +44,7 @@ def help_message(samples: Sequence[tuple[str, str]] = (), confirm_ttl: float = 6
     ``confirm_ttl`` is BMS_CONFIRM_TTL in seconds."""
     blocks = [
         header("Stop Huawei Cloud bare metal servers"),
-        section(f"*Usage*\n{code(USAGE, 200)}"),
+        section(f"*Usage*\n{code(USAGE, 400)}"),
         section("\n".join(_EXAMPLES)),
         section(_STEPS.format(ttl=duration(confirm_ttl))),
         section(_DETAILS),

@@ -152,7 +152,7 @@ def parse_error_message(err: ParseError) -> Message:
     blocks = [section("*I couldn't read that command:*"), *shown]
     if hidden:
         blocks.append(context(f"…and {hidden} more problems"))
-    blocks.append(context(f"Usage: {code(err.usage, 200)} · `/bms help` for examples"))
+    blocks.append(context(f"Usage: {code(err.usage, 400)} · `/bms help` for examples"))
     first = lines[0] if lines else "the command could not be read"
     return build(f"I couldn't read that command: {first}", blocks)
 
@@ -168,6 +168,14 @@ def timeout_message(job_ids: Sequence[str], seconds: float) -> Message:
         f"Check with `/bms status` {example} or in the Huawei Cloud console."
     )
     return build(f"Still running after {waited}; I stopped watching.", [section(text)])
+
+
+def reading_schedule_message() -> Message:
+    return notice("Reading the scheduled stops…")
+
+
+def changing_schedule_message(request_id: str) -> Message:
+    return notice(f"Changing the scheduled stop {code(request_id)}…")
 
 
 def reading_audit_message() -> Message:

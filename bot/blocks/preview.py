@@ -136,6 +136,8 @@ def _approval_line(p: Preview, approvers: str) -> str:
 
 def _buttons(p: Preview, *, again: bool = False) -> Block:
     count = plural(len(p.targets), "server")
+    if p.run_at is not None and not again:
+        return _schedule_buttons(p, count)
     if p.approval is not None and not p.break_glass:
         return actions(
             BlockId.PREVIEW_ACTIONS,
@@ -165,6 +167,27 @@ def _buttons(p: Preview, *, again: bool = False) -> Block:
     )
 
 
+def _schedule_buttons(p: Preview, count: str) -> Block:
+    """A scheduled stop is announced by the click (or asked for approval first)."""
+    assert p.run_at is not None
+    if p.approval is not None and not p.break_glass:
+        label = "Ask for approval"
+    else:
+        label = f"Schedule the stop of {count}"
+    dialog = confirm_dialog(
+        f"Schedule the stop of {count}?",
+        f"At {slack_date(p.run_at)} this stops {count} (a forced HARD stop). The channel sees an "
+        "announcement with Cancel and Postpone.",
+        "Schedule it",
+        "Not yet",
+    )
+    return actions(
+        BlockId.PREVIEW_ACTIONS,
+        button(label, ActionId.CONFIRM, p.request_id, style="primary", confirm=dialog),
+        button("Cancel", ActionId.CANCEL, p.request_id),
+    )
+
+
 def _footer(p: Preview) -> Block:
     return context(
         f"Expires {slack_date(p.expires_at)} · request {code(p.request_id)}",
@@ -172,20 +195,24 @@ def _footer(p: Preview) -> Block:
     )
 
 
-def preview_message(p: Preview, *, again: bool = False, approvers: str = "") -> Message:
+def preview_message(
+    p: Preview, *, again: bool = False, approvers: str = "", when: str = ""
+) -> Message:
     """What will stop and what is skipped; buttons only when something would stop.
-    ``approvers``: who the approval would go to, as mentions, when one is needed."""
+    ``approvers``: who the approval would go to, as mentions, when one is needed; ``when``:
+    a scheduled stop's time line (``bot.blocks.schedule.when_line``)."""
     if not p.targets:
         return _nothing_to_stop(p)
+    count = plural(len(p.targets), "server")
+    if again:
+        title = f"Submit the stop of {count} again?"
+    else:
+        title = f"Schedule the stop of {count}?" if p.run_at else f"Stop {count}?"
     head = [
-        header(
-            f"Submit the stop of {plural(len(p.targets), 'server')} again?"
-            if again
-            else f"Stop {plural(len(p.targets), 'server')}?"
-        ),
+        header(title),
         section(
             f"{_counts(p)}\n{stop_type_line(p.soft)}\n{reason_line(p.reason)}"
-            f"{_approval_line(p, approvers)}"
+            f"{chr(10) + when if when else ''}{_approval_line(p, approvers)}"
         ),
     ]
     tail = [_footer(p), _buttons(p, again=again)]

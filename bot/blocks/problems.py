@@ -28,7 +28,8 @@ def _points(problem: Problem) -> str:
 
 _WORDS: dict[ProblemKind, Callable[[Problem], str]] = {
     ProblemKind.NOT_A_COMMAND: lambda p: (
-        f"{_echo(p.token)} is not a command: use `stop`, `status` or `help`"
+        f"{_echo(p.token)} is not a command: use `stop`, `schedule`, `cancel`, `postpone`, "
+        "`status` or `help`"
     ),
     ProblemKind.STOP_FIRST: lambda _: (
         f"Start with `stop` to stop servers, e.g. `/bms stop {EXAMPLE_ID}`"
@@ -66,6 +67,47 @@ _WORDS: dict[ProblemKind, Callable[[Problem], str]] = {
     ProblemKind.STATUS_NEEDS_JOB: lambda _: f"`/bms status` needs a job id, e.g. {_STATUS_EXAMPLE}",
     ProblemKind.STATUS_EXTRA_TOKENS: lambda p: (
         f"`/bms status` takes exactly one job id; remove {_echo(p.token)}"
+    ),
+    ProblemKind.WHEN_MISSING: lambda p: (
+        f"`{p.token}` needs a time after it, e.g. `at 22:00`, `at fri 22:00` or `in 2h`"
+    ),
+    ProblemKind.BAD_DURATION: lambda p: (
+        f"{_echo(p.token)} is not a duration; write it like `90s`, `30m`, `2h`, `1d` or `1h30m`"
+    ),
+    ProblemKind.BAD_TIME: lambda p: (
+        f"{_echo(p.token)} is not a time I can read; write it like `22:00`, `tomorrow 07:30`, "
+        "`fri 22:00`, `2026-12-24 18:00` or `2026-12-24T18:00+01:00`"
+    ),
+    ProblemKind.TIME_PAST: lambda p: (
+        f"{_echo(p.token) + ' is' if p.token else 'That time is'} in the past; "
+        f"try `{escape(p.example)}`"
+    ),
+    ProblemKind.TIME_TOO_FAR: lambda p: (
+        f"{_echo(p.token) + ' is' if p.token else 'That is'} more than {p.limit} days ahead; "
+        f"the latest day a stop can be scheduled for is {escape(p.example) or 'sooner'}"
+    ),
+    ProblemKind.TIME_DST_GAP: lambda p: (
+        f"{_echo(p.token)} does not exist in {escape(p.zone)}: the clocks jump forward over it "
+        f"that night; try `{escape(p.example)}`"
+    ),
+    ProblemKind.TIME_DST_OVERLAP: lambda p: (
+        f"{_echo(p.token)} happens twice in {escape(p.zone)} (the clocks go back that night); "
+        f"say which with its offset: `{escape(p.example)}`"
+    ),
+    ProblemKind.AT_AND_IN: lambda _: "Give either `at <time>` or `in <duration>`, once",
+    ProblemKind.NEEDS_REQUEST_ID: lambda p: (
+        f"`/bms {escape(p.token)}` needs the id of a scheduled stop, e.g. "
+        f"`/bms {escape(p.token)} req_0123456789ab` (`/bms schedule` lists them)"
+    ),
+    ProblemKind.NOT_A_REQUEST_ID: lambda p: (
+        f"{_echo(p.token)} is not a request id (they look like `req_0123456789ab`; "
+        "`/bms schedule` lists them)"
+    ),
+    ProblemKind.POSTPONE_NEEDS_TIME: lambda _: (
+        "`/bms postpone <id>` needs a new time or how much later, e.g. `2h` or `fri 22:00`"
+    ),
+    ProblemKind.EXTRA_WORDS: lambda p: (
+        f"`/bms {escape(p.example)}` takes nothing more; remove {_echo(p.token)}"
     ),
     ProblemKind.NOT_A_JOB_ID: lambda p: (
         f"{_echo(p.token)} is not a job id (letters, digits and dashes, up to 64, "

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from itertools import zip_longest
 
 from bot.blocks.message import Block, Message, build, context, fit_lines, section
 from bot.blocks.preview import reason_line
-from bot.blocks.text import code, plural, progress_bar, user_mention
+from bot.blocks.text import code, duration, plural, progress_bar, slack_date, user_mention
 from bot.core.models import RequestSummary, RootState
+from bot.core.schedule import LATE_WORTH_SAYING
 from bot.ids import BlockId, MetadataEvent
 
 MAX_JOB_ROWS = 12
@@ -36,7 +38,17 @@ def _who_line(s: RequestSummary) -> str:
         who += f" Approved by {user_mention(s.approved_by)}."
     if s.break_glass:
         who += " 🚨 *Break glass*: stopped without waiting for an approval."
-    return f"{who}\n{reason_line(s.reason)}"
+    return f"{who}\n{reason_line(s.reason)}{_schedule_line(s)}"
+
+
+def _schedule_line(s: RequestSummary) -> str:
+    """A scheduled stop says when it was due, and how late it started if it did."""
+    if s.run_at is None:
+        return ""
+    line = f"\n🗓️ Scheduled for {slack_date(datetime.fromtimestamp(s.run_at, UTC))}"
+    if s.late_by is not None and s.late_by >= LATE_WORTH_SAYING:
+        line += f"; started {duration(s.late_by)} late (the bot was not running at the time)"
+    return line
 
 
 def root_message(s: RequestSummary, done: int, failed: int, state: RootState) -> Message:

@@ -41,6 +41,9 @@ class AuditKind(StrEnum):
     JOB_RESULT = "job_result"
     SERVER_OUTCOME = "server_outcome"
     FINISHED = "finished"
+    SCHEDULED = "scheduled"  # announced for a later time (detail: run_at, reminders)
+    POSTPONED = "postponed"  # moved later, or a missed one rescheduled (detail: from, to)
+    MISSED = "missed"  # its time passed beyond the grace (detail: late_by)
 
 
 def _no_detail() -> Mapping[str, str]:

@@ -10,6 +10,15 @@
                                                    ├─approval_ttl─▶ APPROVAL_EXPIRED
                                                    └─withdrawn by the requester─▶ CANCELLED
 
+A scheduled stop (``at``/``in``) waits between the click (or the approval) and CONFIRMED:
+
+    PREVIEWED / APPROVED ──schedule──▶ SCHEDULED ──its time──▶ CONFIRMED (as any stop from here)
+                                         │   ▲ └─postpone─▶ POSTPONED ──its time──▶ CONFIRMED
+                                         │   └─announcement refused─▶ PREVIEWED
+         SCHEDULED / POSTPONED ──cancel──▶ CANCELLED
+         SCHEDULED / POSTPONED ──time passed beyond the grace──▶ MISSED ──run now──▶ CONFIRMED
+                                                                    └─reschedule─▶ SCHEDULED
+
 ``TRANSITIONS`` is the one table of allowed moves. Every move is a compare-and-set in the store
 whose WHERE clause is ``sources_of(target)``: a row changes only if it is still in a state the move
 allows, so double clicks, concurrent replicas and restarts cannot apply a move twice. A new state
@@ -36,6 +45,23 @@ class RequestState(StrEnum):
     APPROVED = "approved"  # decided, exactly once; becomes CONFIRMED with its chunks
     REJECTED = "rejected"  # by an approver, or by the policy when checked again
     APPROVAL_EXPIRED = "approval_expired"
+    SCHEDULED = "scheduled"  # announced; runs at run_at
+    POSTPONED = "postponed"  # announced, then moved later; runs at run_at
+    MISSED = "missed"  # its time passed beyond the grace while the bot was away: a person decides
+
+
+class ReminderState(StrEnum):
+    """One reminder before a scheduled stop, in its thread: posted exactly once, or not at all.
+
+    PENDING ──claimed at its time──▶ SENT
+       ├──a later one (or the stop) is due too──▶ SKIPPED
+       └──the schedule moved or ended──▶ DROPPED
+    """
+
+    PENDING = "pending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    DROPPED = "dropped"
 
 
 class ChunkState(StrEnum):
@@ -65,6 +91,7 @@ TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
             RequestState.CANCELLED,
             RequestState.EXPIRED,
             RequestState.AWAITING_APPROVAL,
+            RequestState.SCHEDULED,
         }
     ),
     RequestState.AWAITING_APPROVAL: frozenset(
@@ -77,7 +104,29 @@ TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
         }
     ),
     # CANCELLED: every server was taken by another request, or became protected, meanwhile.
-    RequestState.APPROVED: frozenset({RequestState.CONFIRMED, RequestState.CANCELLED}),
+    RequestState.APPROVED: frozenset(
+        {RequestState.CONFIRMED, RequestState.CANCELLED, RequestState.SCHEDULED}
+    ),
+    RequestState.SCHEDULED: frozenset(
+        {
+            RequestState.CONFIRMED,
+            RequestState.POSTPONED,
+            RequestState.CANCELLED,
+            RequestState.MISSED,
+            RequestState.PREVIEWED,  # the announcement could not be posted: click again
+        }
+    ),
+    RequestState.POSTPONED: frozenset(
+        {
+            RequestState.CONFIRMED,
+            RequestState.POSTPONED,
+            RequestState.CANCELLED,
+            RequestState.MISSED,
+        }
+    ),
+    RequestState.MISSED: frozenset(
+        {RequestState.CONFIRMED, RequestState.SCHEDULED, RequestState.CANCELLED}
+    ),
     RequestState.CONFIRMED: frozenset({RequestState.SUBMITTED, RequestState.PREVIEWED}),
     RequestState.SUBMITTED: frozenset({RequestState.REPORTING, RequestState.TIMED_OUT}),
     RequestState.REPORTING: frozenset({RequestState.FINISHED}),
@@ -87,6 +136,15 @@ TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
     RequestState.TIMED_OUT: frozenset(),
     RequestState.REJECTED: frozenset(),
     RequestState.APPROVAL_EXPIRED: frozenset(),
+}
+
+REMINDER_TRANSITIONS: dict[ReminderState, frozenset[ReminderState]] = {
+    ReminderState.PENDING: frozenset(
+        {ReminderState.SENT, ReminderState.SKIPPED, ReminderState.DROPPED}
+    ),
+    ReminderState.SENT: frozenset(),
+    ReminderState.SKIPPED: frozenset(),
+    ReminderState.DROPPED: frozenset(),
 }
 
 CHUNK_TRANSITIONS: dict[ChunkState, frozenset[ChunkState]] = {
@@ -105,6 +163,10 @@ CHUNK_TRANSITIONS: dict[ChunkState, frozenset[ChunkState]] = {
 CHUNK_SETTLED = frozenset({ChunkState.ENDED, ChunkState.REJECTED})
 # Still at work: polled through the job, or checked against the servers.
 CHUNK_WATCHED = frozenset({ChunkState.SUBMITTED, ChunkState.UNCERTAIN, ChunkState.LOST})
+# Announced and waiting for their time (polled by nobody: woken by their alarm).
+WAITING_STATES = frozenset({RequestState.SCHEDULED, RequestState.POSTPONED})
+# A schedule whose buttons still change something: waiting, or missed and waiting for a person.
+SCHEDULE_OPEN_STATES = WAITING_STATES | {RequestState.MISSED}
 ACTIVE_REQUEST_STATES = frozenset(
     {RequestState.APPROVED, RequestState.CONFIRMED, RequestState.SUBMITTED, RequestState.REPORTING}
 )

@@ -51,6 +51,8 @@ class Preview:
     rule: str = ""  # the grant that let the request in (recorded in the audit)
     approval: Approval | None = None  # a second person must approve before anything stops
     break_glass: bool = False  # the requester skips the wait; the approvers review afterwards
+    run_at: datetime | None = None  # a scheduled stop: when it runs (UTC); None: on the click
+    tz: str | None = None  # the zone its time was read in
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,30 @@ class RequestSummary:
     job_ids: tuple[str, ...] = ()
     approved_by: str | None = None
     break_glass: bool = False
+    run_at: float | None = None  # a scheduled stop: when it was due
+    late_by: float | None = None  # and how late it started
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSummary:
+    """A scheduled stop as its announcement shows it, before it runs."""
+
+    request_id: str
+    user_id: str
+    names: tuple[str, ...]  # the servers, by name
+    soft: bool
+    reason: str | None
+    run_at: float
+    first_run_at: float  # as first announced (differs once postponed)
+    state: str  # a RequestState value: scheduled, postponed, cancelled, missed, …
+    changed_by: str | None = None  # who cancelled, postponed or rescheduled it last
+    changed_at: float | None = None
+    late_by: float | None = None  # missed: how late the bot was
+    approved_by: str | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.names)
 
 
 #: What the public root message says about a request, from sending to its outcome.

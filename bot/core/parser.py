@@ -2,7 +2,11 @@
 
 Grammar (first word case-insensitive; empty text is ``help``)::
 
-    stop <server-id> [<server-id> …] [--soft | --hard] [--break-glass] [reason: <text>]
+    stop <server-id> [<server-id> …] [--soft | --hard] [--break-glass]
+         [at <time> | in <duration>] [reason: <text>]
+    schedule
+    cancel <request-id>
+    postpone <request-id> <time | duration>
     status <job-id>
     audit [<n>]
     help
@@ -11,6 +15,8 @@ Server ids are UUIDs, separated by any mix of spaces, commas, semicolons and new
 wrapped in backticks, quotes or brackets (people paste from code blocks and lists). ``reason:``
 takes the rest of the text. Slack escapes ``& < >`` as entities in command text; they are undone
 first.
+
+``at`` and ``in`` make a stop a scheduled one; the words after them are ``bot.core.when``'s.
 
 ``ParseError.problems`` are data (``bot.core.problems``): the tokens as typed, never formatted.
 ``bot.blocks.problems`` words them, escaping every echoed token, so a hostile token such as
@@ -21,13 +27,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.bms.models import is_job_id
 from bot.core.problems import Problem, ProblemKind
+from bot.core.when import After, When, parse_when
 
 USAGE = (
-    "/bms stop <server-id> [<server-id> …] [--soft] [--break-glass] [reason: <text>]"
+    "/bms stop <server-id> [<server-id> …] [--soft] [--break-glass] [at <time> | in <duration>]"
+    " [reason: <text>] · /bms schedule · /bms cancel <id> · /bms postpone <id> <time>"
     " · /bms status <job-id> · /bms audit [n] · /bms help"
 )
 EXAMPLE_ID = "616fb98f-46ca-475e-917e-2563e5a8cd19"
@@ -37,6 +46,9 @@ MAX_SHOWN_PROBLEMS = 5
 AUDIT_DEFAULT = 20
 AUDIT_MAX = 100
 
+_REQUEST_ID = re.compile(r"req_[0-9a-f]{12}", re.I | re.A)
+_WHEN_WORDS = ("at", "in")
+_POSTPONE_FILLERS = ("to", "at", "by", "until")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I | re.A)
 # Zero-width spaces and joiners separate like spaces: they come with copy-paste, never on purpose.
 _SEPARATORS = re.compile(r"[\s,;\u200b\u200c\u200d\u2060\ufeff]+")
@@ -54,6 +66,27 @@ class StopCommand:
     soft: bool
     reason: str | None
     break_glass: bool = False  # skip the approval; the approvers review it afterwards
+    when: When | None = None  # ``at``/``in``: a scheduled stop; None: now
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleCommand:
+    """List the upcoming scheduled stops in this channel."""
+
+
+@dataclass(frozen=True, slots=True)
+class CancelCommand:
+    """Cancel a scheduled stop, as its Cancel button does."""
+
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostponeCommand:
+    """Move a scheduled stop later: to a time, or (``After``) by a duration."""
+
+    request_id: str
+    when: When
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +116,16 @@ class ParseError:
     usage: str = USAGE
 
 
-Command = StopCommand | StatusCommand | AuditCommand | HelpCommand | ParseError
+Command = (
+    StopCommand
+    | StatusCommand
+    | AuditCommand
+    | HelpCommand
+    | ScheduleCommand
+    | CancelCommand
+    | PostponeCommand
+    | ParseError
+)
 
 
 def unescape(text: str) -> str:
@@ -110,15 +152,24 @@ def parse_command(text: str) -> Command:
     verb = first.lower()
     if verb in ("", "help"):
         return HelpCommand()
-    if verb == "stop":
-        return _parse_stop(rest)
-    if verb == "status":
-        return _parse_status(rest)
-    if verb == "audit":
-        return _parse_audit(rest)
+    parse = _VERBS.get(verb)
+    if parse is not None:
+        return parse(rest)
+    if verb in ("schedule", "schedules", "scheduled"):
+        return _no_more(verb, rest) or ScheduleCommand()
     if _UUID.fullmatch(_unwrap(first)):
         return ParseError((Problem(ProblemKind.STOP_FIRST),))
     return ParseError((Problem(ProblemKind.NOT_A_COMMAND, first),))
+
+
+def _verbs() -> dict[str, Callable[[str], Command]]:
+    return {
+        "stop": _parse_stop,
+        "status": _parse_status,
+        "audit": _parse_audit,
+        "cancel": _parse_cancel,
+        "postpone": _parse_postpone,
+    }
 
 
 def _split_first(text: str) -> tuple[str, str]:
@@ -140,6 +191,8 @@ def _parse_stop(rest: str) -> StopCommand | ParseError:
     ids: dict[str, None] = {}  # insertion-ordered set: duplicates keep their first place
     bad: list[str] = []
     flags: set[str] = set()
+    keywords: list[str] = []
+    when_words: list[str] = []
     for token in _tokens(body):
         bare = _unwrap(token)
         option = _option(bare)
@@ -147,16 +200,34 @@ def _parse_stop(rest: str) -> StopCommand | ParseError:
             flags.add(option)
         elif option is not None:
             bad.append(token)
+        elif bare.lower() in _WHEN_WORDS:
+            keywords.append(bare.lower())
+        elif keywords:
+            when_words.append(bare)
         elif _UUID.fullmatch(bare):
             ids.setdefault(bare.lower())
         elif bare:
             bad.append(token)
     problems.extend(_token_problems(list(dict.fromkeys(bad))))
     problems.extend(_stop_shape_problems(ids, flags, reason, any_bad=bool(bad)))
+    when = _when(keywords, when_words)
+    if isinstance(when, Problem):
+        problems.append(when)
     if problems:
         return ParseError(tuple(problems))
+    assert not isinstance(when, Problem)
     glass = "--break-glass" in flags
-    return StopCommand(tuple(ids), soft="--soft" in flags, reason=reason, break_glass=glass)
+    soft = "--soft" in flags
+    return StopCommand(tuple(ids), soft=soft, reason=reason, break_glass=glass, when=when)
+
+
+def _when(keywords: list[str], words: list[str]) -> When | Problem | None:
+    """``at …`` or ``in …``, once; None when neither was given."""
+    if not keywords:
+        return None
+    if len(set(keywords)) > 1 or len(keywords) > 1:
+        return Problem(ProblemKind.AT_AND_IN)
+    return parse_when(keywords[0], words)
 
 
 def _option(token: str) -> str | None:
@@ -242,3 +313,60 @@ def _parse_audit(rest: str) -> AuditCommand | ParseError:
             return AuditCommand(count)
     bad = Problem(ProblemKind.AUDIT_COUNT, " ".join(tokens[:3]), limit=AUDIT_MAX)
     return ParseError((bad,))
+
+
+def _no_more(verb: str, rest: str) -> ParseError | None:
+    """A command that takes nothing: the extra words are named."""
+    extra = [_unwrap(t) for t in _tokens(rest) if _unwrap(t)]
+    if not extra:
+        return None
+    return ParseError((Problem(ProblemKind.EXTRA_WORDS, " ".join(extra[:3]), example=verb),))
+
+
+def _request_id(verb: str, tokens: list[str]) -> str | Problem:
+    if not tokens:
+        return Problem(ProblemKind.NEEDS_REQUEST_ID, verb)
+    if not _REQUEST_ID.fullmatch(tokens[0]):
+        return Problem(ProblemKind.NOT_A_REQUEST_ID, tokens[0])
+    return tokens[0].lower()
+
+
+def _parse_cancel(rest: str) -> CancelCommand | ParseError:
+    tokens = [_unwrap(t) for t in _tokens(rest) if _unwrap(t)]
+    found = _request_id("cancel", tokens)
+    if isinstance(found, Problem):
+        return ParseError((found,))
+    if len(tokens) > 1:
+        extra = Problem(ProblemKind.EXTRA_WORDS, " ".join(tokens[1:4]), example="cancel <id>")
+        return ParseError((extra,))
+    return CancelCommand(found)
+
+
+def _parse_postpone(rest: str) -> PostponeCommand | ParseError:
+    """``postpone <id> 2h`` (later by), ``postpone <id> [to] fri 22:00`` (to that time)."""
+    tokens = [_unwrap(t) for t in _tokens(rest) if _unwrap(t)]
+    found = _request_id("postpone", tokens)
+    if isinstance(found, Problem):
+        return ParseError((found,))
+    words = tokens[1:]
+    if words and words[0].lower() in _POSTPONE_FILLERS:
+        words = words[1:]
+    when = parse_postponement(words)
+    if isinstance(when, Problem):
+        return ParseError((when,))
+    return PostponeCommand(found, when)
+
+
+def parse_postponement(words: list[str]) -> When | Problem:
+    """A new time for a schedule (the command's, or the Postpone modal's): a duration moves it
+    later by that much, anything else is a time as after ``at``."""
+    if not words:
+        return Problem(ProblemKind.POSTPONE_NEEDS_TIME)
+    if len(words) == 1:
+        by = parse_when("in", words)
+        if isinstance(by, After):
+            return by
+    return parse_when("at", words)
+
+
+_VERBS = _verbs()

@@ -28,6 +28,20 @@ class ProblemKind(StrEnum):
     STATUS_NEEDS_JOB = "status_needs_job"
     STATUS_EXTRA_TOKENS = "status_extra_tokens"  # token: the first extra words, joined
     NOT_A_JOB_ID = "not_a_job_id"  # token
+    # When a scheduled stop runs (bot/core/when.py): token is what was typed.
+    WHEN_MISSING = "when_missing"  # token: "at" or "in", with nothing after it
+    BAD_DURATION = "bad_duration"
+    BAD_TIME = "bad_time"
+    TIME_PAST = "time_past"  # example: a time that would work
+    TIME_TOO_FAR = "time_too_far"  # limit: the horizon in days; example: its last day
+    TIME_DST_GAP = "time_dst_gap"  # zone; example: the first time after the gap
+    TIME_DST_OVERLAP = "time_dst_overlap"  # zone; example: the two instants, with offsets
+    AT_AND_IN = "at_and_in"  # both `at` and `in` were given
+    # Schedules by id: /bms cancel <id>, /bms postpone <id> <time|duration>.
+    NEEDS_REQUEST_ID = "needs_request_id"  # token: the verb
+    NOT_A_REQUEST_ID = "not_a_request_id"  # token
+    POSTPONE_NEEDS_TIME = "postpone_needs_time"
+    EXTRA_WORDS = "extra_words"  # token: the extra words; limit unused
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,3 +53,5 @@ class Problem:
     count: int = 0
     limit: int = 0
     code_points: tuple[str, ...] = ()
+    example: str = ""  # something that would work instead
+    zone: str = ""  # the time zone a time was read in

@@ -187,6 +187,31 @@ def approver_refusal(
     return None
 
 
+def schedule_changers(
+    policy: Policy | None, rule: str | None, approval: NeedsApproval | None
+) -> tuple[str, ...]:
+    """Besides the requester, who may cancel or postpone a scheduled stop: with a policy, the
+    approvers of the grant that let it in (and of its approval, if it needed one)."""
+    if policy is None:
+        return ()
+    grant = next((g for g in policy.grant if g.name == rule), None)
+    refs = (*(grant.approvers if grant else ()), *(approval.approvers if approval else ()))
+    return tuple(dict.fromkeys(refs))
+
+
+def may_change_schedule(
+    changers: tuple[str, ...], person: Person, requester_id: str, groups: GroupIndex
+) -> bool | None:
+    """Whether ``person`` may cancel or postpone a schedule by ``requester_id``: the requester,
+    or a full member among ``changers``; None when the user groups could not be read."""
+    if person.id == requester_id:
+        return True
+    refusal = approver_refusal(changers, person, requester_id, groups)
+    if refusal is ApproverDenial.DIRECTORY:
+        return None
+    return refusal is None
+
+
 def may_read_audit(policy: Policy | None, person: Person, groups: GroupIndex) -> bool:
     """``[audit] readers``; with no policy, the workspace's admins and owners."""
     if not person.full_member:

@@ -44,9 +44,10 @@ from bot.stops.gate import Gate, Recheck
 from bot.stops.ports import Clock
 from bot.stops.reach import thread_of
 from bot.stops.root import Roots
+from bot.stops.schedules import Schedules
 from bot.stops.trail import BOT, Trail
 from bot.store import RequestRow, StopRecord
-from bot.store.requests import AllTaken, RequestStore
+from bot.store.requests import AllTaken, RequestStore, Start
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class Approvals:
     poster: Poster
     gate: Gate
     roots: Roots
+    schedules: Schedules
     clock: Clock
     trail: Trail
 
@@ -162,13 +164,17 @@ class Approvals:
         return await self._confirm(req, protected)
 
     async def _confirm(self, req: RequestRow, protected: dict[str, str]) -> StopRecord | None:
-        """APPROVED → CONFIRMED with its chunks; also how recovery finishes an approval."""
+        """APPROVED → CONFIRMED with its chunks (or, for a later time, SCHEDULED and announced:
+        None then); also how recovery finishes an approval."""
+        if req.run_at is not None:
+            await self.schedules.schedule(req, None, approved=True)
+            return None
         now = self.clock()
         thread = thread_of(StopRecord(req, ()), self.poster)
         ids = chunks([t.id for t in req.targets])
         try:
             record = await self.requests.confirm(
-                req.id, req.user_id, now, ids, approved=True, protected=protected
+                req.id, req.user_id, now, ids, by=Start.APPROVAL, protected=protected
             )
         except AllTaken as left:
             why = {"why": "every server is taken by another request or protected now"}

@@ -46,6 +46,13 @@ class Asked:
     request: RequestRow
 
 
+@dataclass(frozen=True, slots=True)
+class ToSchedule:
+    """The requester's click on a scheduled preview: it is to be scheduled and announced."""
+
+    request: RequestRow
+
+
 @dataclass(frozen=True)
 class Clicks:
     requests: RequestStore
@@ -55,9 +62,12 @@ class Clicks:
     clock: Clock
     trail: Trail
 
-    async def confirm(self, request_id: str, place: Place) -> StopRecord | Asked | None:
+    async def confirm(  # noqa: PLR0911 - each way a click can end returns what it became
+        self, request_id: str, place: Place
+    ) -> StopRecord | Asked | ToSchedule | None:
         """The confirmed request with its chunks if this click won; ``Asked`` if the policy
-        wants a second person first; None if it was refused."""
+        wants a second person first; ``ToSchedule`` for a stop at a later time (its own
+        compare-and-set decides that click); None if it was refused."""
         request_id_var.set(request_id)  # every log line of this click (its own task) names it
         now = self.clock()
         req = await self.requests.get(request_id)
@@ -72,6 +82,8 @@ class Clicks:
         approval = req.approval or check.approval
         if approval is not None and not req.break_glass:
             return await self._ask(req, place, now, approval, rule)
+        if req.run_at is not None:
+            return ToSchedule(dataclasses.replace(req, rule=rule))
         ids = chunks([t.id for t in req.targets])
         try:
             record = await self.requests.confirm(

@@ -16,12 +16,15 @@ from bot.policy.decide import (
     approval_needed,
     approver_refusal,
     decide_request,
+    may_change_schedule,
     may_read_audit,
     protected,
     protected_ids,
+    schedule_changers,
 )
 from bot.policy.model import DEFAULT_APPROVAL_TTL, Policy
-from bot.policy.people import GroupIndex, Person
+from bot.policy.people import DirectoryUnavailable, GroupIndex, Person
+from bot.policy.refs import is_person
 from bot.stops.ports import People, StopCloud
 from bot.store import RequestRow
 
@@ -69,11 +72,12 @@ class Gate:
     def approval(self, verdict: Verdict, targets: Sequence[Server]) -> Approval | None:
         return approval_needed(verdict.grant, targets)
 
-    async def recheck(self, req: RequestRow) -> Recheck:
+    async def recheck(self, req: RequestRow, found: Mapping[str, Server] | None = None) -> Recheck:
         """The requester and the targets judged again, now, as at the preview: the verdict
         (groups read afresh; the grant that decides may be another one now), the targets that
         became protected, and the approval the deciding grant asks for with the servers as
-        they are now. ``CloudError`` if the servers cannot be read."""
+        they are now. ``CloudError`` if the servers cannot be read; ``found``: the servers
+        read already."""
         grant_refs = [r for g in self.policy.grant for r in g.requesters] if self.policy else []
         groups = await self.people.recheck(grant_refs) if grant_refs else self.groups
         person = await self.people.person(req.user_id)
@@ -84,7 +88,8 @@ class Gate:
         if self.policy is None or not verdict.allowed or not req.targets:
             return Recheck(verdict, {}, None)
         ids = [t.id for t in req.targets]
-        found = await self.cloud.find_servers(ids)
+        if found is None:
+            found = await self.cloud.find_servers(ids)
         protected = self.protected(ids, found)
         left = [found[i] for i in ids if i in found and i not in protected]
         return Recheck(verdict, protected, approval_needed(verdict.grant, left))
@@ -100,6 +105,26 @@ class Gate:
             return person, cached
         groups = await self.people.recheck(approvers)
         return person, approver_refusal(approvers, person, req.user_id, groups)
+
+    def changers(self, req: RequestRow) -> tuple[str, ...]:
+        """Who besides the requester may cancel or postpone ``req`` (user ids, group refs)."""
+        return schedule_changers(self.policy, req.rule, req.approval)
+
+    async def may_change_schedule(self, req: RequestRow, user_id: str) -> bool:
+        """The requester, or one of ``changers``. As for approvers, a no on the cached groups
+        stands and a yes through a group is confirmed with the groups read afresh
+        (``DirectoryUnavailable`` if they cannot be)."""
+        person = await self.people.person(user_id)
+        changers = self.changers(req)
+        cached = may_change_schedule(changers, person, req.user_id, self.groups)
+        if cached is False or person.id == req.user_id or all(is_person(r) for r in changers):
+            return bool(cached)
+        answer = may_change_schedule(
+            changers, person, req.user_id, await self.people.recheck(changers)
+        )
+        if answer is None:
+            raise DirectoryUnavailable("usergroups")
+        return answer
 
     async def may_read_audit(self, user_id: str) -> bool:
         readers = self.policy.audit.readers if self.policy else ()

@@ -25,13 +25,18 @@ class StopCloud(Protocol):
 
 
 class Schedule(Protocol):
-    """The clock that wakes the poll of a request (``bot.watcher.Watcher``)."""
+    """The clock that wakes the poll of a request, and a scheduled stop at its next moment
+    (``bot.watcher.Watcher``). Only a clock: what a wake does is decided from the row."""
 
     def watch(self, request_id: str, *, first_in: float | None = None) -> None: ...
 
     def unwatch(self, request_id: str) -> None: ...
 
     def watching(self) -> list[str]: ...
+
+    def alarm(self, request_id: str, at: float) -> None: ...
+
+    def disarm(self, request_id: str) -> None: ...
 
 
 class People(Protocol):

@@ -55,9 +55,17 @@ class Previews:
         log.info("resubmission offered", extra={"request": req.id, "again": preview.request_id})
         return preview
 
-    async def prepare(self, command: StopCommand, place: Place, verdict: Verdict) -> Preview:
+    async def prepare(
+        self,
+        command: StopCommand,
+        place: Place,
+        verdict: Verdict,
+        run_at: datetime | None = None,
+        tz: str | None = None,
+    ) -> Preview:
         """Classify every id (``CloudError`` if the lookup fails), leaving protected servers
-        out; store the request, with what the policy asks of it, if anything is left to stop."""
+        out; store the request, with what the policy asks of it, if anything is left to stop.
+        ``run_at``: a scheduled stop's time (``tz``: the zone it was read in)."""
         found = await self.cloud.find_servers(command.server_ids)
         preview = await self._store(
             command.server_ids,
@@ -67,6 +75,8 @@ class Previews:
             reason=command.reason,
             verdict=verdict,
             break_glass=command.break_glass,
+            run_at=run_at,
+            tz=tz,
         )
         request_id_var.set(preview.request_id)  # this listener runs in its own task: it stays
         log.info(
@@ -91,6 +101,8 @@ class Previews:
         verdict: Verdict | None = None,
         break_glass: bool = False,
         kept_rule: str = "",
+        run_at: datetime | None = None,
+        tz: str | None = None,
     ) -> Preview:
         """Classify, and store a PREVIEWED request for ``place`` if anything is left to stop.
         ``verdict`` None: a resubmission, which keeps what its request was decided under."""
@@ -110,6 +122,8 @@ class Previews:
             rule=verdict.rule if verdict else kept_rule,
             approval=approval,
             break_glass=break_glass and approval is not None,
+            run_at=run_at,
+            tz=tz,
         )
         new = NewRequest(
             preview=preview,

@@ -17,16 +17,21 @@ import dataclasses
 import logging
 import secrets
 import time
+from datetime import UTC, datetime
 
 from bot.blocks.approval import break_glass_alert
 from bot.blocks.notices import cloud_error_message
 from bot.blocks.policy import directory_down_message, mentions, refused_message
 from bot.blocks.preview import preview_message
+from bot.blocks.schedule import time_refused_message, when_line
 from bot.bms.errors import CloudError
 from bot.core.audit import AuditKind
 from bot.core.clock import Timing, events_forgotten_before
 from bot.core.lifecycle import CHUNK_SETTLED, RequestState
 from bot.core.parser import StopCommand
+from bot.core.problems import Problem
+from bot.core.schedule import RETRY_SECONDS, Scheduling
+from bot.core.when import When, resolve
 from bot.logs import request_id_var
 from bot.policy.model import Policy
 from bot.policy.people import DirectoryUnavailable
@@ -34,7 +39,7 @@ from bot.slack.place import Place
 from bot.slack.poster import Poster
 from bot.slack.thread import RequestThread
 from bot.stops.approvals import Approvals
-from bot.stops.clicks import Asked, Clicks
+from bot.stops.clicks import Asked, Clicks, ToSchedule
 from bot.stops.gate import Gate
 from bot.stops.poll import Polls
 from bot.stops.ports import Clock, People, Schedule, StopCloud
@@ -44,6 +49,7 @@ from bot.stops.reconcile import Reconciliations
 from bot.stops.recovery import Recoveries
 from bot.stops.report import Reports
 from bot.stops.root import Roots
+from bot.stops.schedules import Schedules, run_time
 from bot.stops.settle import Settlements
 from bot.stops.submit import Submissions
 from bot.stops.trail import BOT, Trail, refusal_detail
@@ -63,6 +69,7 @@ class StopService:
         people: People,
         *,
         policy: Policy | None = None,
+        scheduling: Scheduling | None = None,
         now: Clock = time.time,
     ) -> None:
         self.store = store
@@ -79,7 +86,12 @@ class StopService:
         self.previews = Previews(cloud, requests, gate, timing, now, trail)
         self.clicks = Clicks(requests, poster, gate, timing, now, trail)
         self.roots = Roots(requests, poster, now, trail)
-        self.approvals = Approvals(requests, poster, gate, self.roots, now, trail)
+        self.scheduling = scheduling or Scheduling()
+        self.schedules = Schedules(
+            requests, store.schedules, poster, gate, cloud, self.roots, schedule,
+            self.scheduling, now, trail,
+        )  # fmt: skip
+        self.approvals = Approvals(requests, poster, gate, self.roots, self.schedules, now, trail)
         self.submissions = Submissions(cloud, requests, chunks, settlements, schedule, now, trail)
         self.polls = Polls(cloud, requests, chunks, now)
         self.reconciliations = Reconciliations(cloud, chunks, self.previews, poster, timing, now)
@@ -91,12 +103,19 @@ class StopService:
         the buttons (or why they may not)."""
         named = len(command.server_ids)
         try:
-            _, verdict = await self.gate.admit(
+            person, verdict = await self.gate.admit(
                 place.user_id, place.channel_id, named, break_glass=command.break_glass
             )
         except DirectoryUnavailable:
             await self.poster.tell(place, directory_down_message())
             return
+        run_at = None
+        if command.when is not None:
+            at = resolve(command.when, person.tz, self._utcnow(), self.scheduling.horizon_days)
+            if isinstance(at, Problem):
+                await self.poster.tell(place, time_refused_message(at))
+                return
+            run_at = datetime.fromtimestamp(run_time(at), UTC)
         if not verdict.allowed:
             log.info("request refused by the policy", extra={"denial": verdict.denial})
             await self.trail.note(
@@ -113,13 +132,17 @@ class StopService:
             )
             return
         try:
-            shown = await self.previews.prepare(command, place, verdict)
+            shown = await self.previews.prepare(command, place, verdict, run_at, person.tz)
         except CloudError as err:
             log.warning("lookup failed", extra={"error": str(err)})
             await self.poster.tell(place, cloud_error_message(err, "looking up the servers"))
             return
         approvers = mentions(shown.approval.approvers, self.gate.groups) if shown.approval else ""
-        await self.poster.tell(place, preview_message(shown, approvers=approvers))
+        when = when_line(run_at.timestamp(), self.now(), person.tz) if run_at else ""
+        await self.poster.tell(place, preview_message(shown, approvers=approvers, when=when))
+
+    def _utcnow(self) -> datetime:
+        return datetime.fromtimestamp(self.now(), UTC)
 
     async def confirm(self, request_id: str, place: Place) -> None:
         """The Stop button: the single winning click goes on to the root and the stop calls,
@@ -127,6 +150,8 @@ class StopService:
         result = await self.clicks.confirm(request_id, place)
         if isinstance(result, Asked):
             await self.approvals.open(result.request, place)
+        elif isinstance(result, ToSchedule):
+            await self.schedules.schedule(result.request, place)
         elif result is not None:
             await self._launch(result, place)
             if result.request.break_glass:
@@ -169,6 +194,47 @@ class StopService:
     async def cancel(self, request_id: str, place: Place) -> None:
         """The Cancel button."""
         await self.clicks.cancel(request_id, place)
+
+    async def wake(self, request_id: str) -> None:
+        """A scheduled stop's alarm: a reminder, the stop itself, or a miss. Never raises."""
+        token = request_id_var.set(request_id)
+        try:
+            record = await self.schedules.wake(request_id)
+            if record is not None:
+                await self._launch(record, None)
+        except asyncio.CancelledError:
+            log.info("scheduled wake interrupted by shutdown; the next start decides again")
+        except DatabaseUnavailable:
+            self.schedule.alarm(request_id, self.now() + RETRY_SECONDS)
+        except Exception:
+            log.exception("scheduled wake failed; the sweep tries again")
+        finally:
+            request_id_var.reset(token)
+
+    async def cancel_schedule(self, request_id: str, place: Place) -> None:
+        """Cancel on a scheduled stop's announcement, or ``/bms cancel``."""
+        await self.schedules.cancel(request_id, place)
+
+    async def postpone(
+        self, request_id: str, place: Place, when: When, seen: float | None = None
+    ) -> str | None:
+        """Postpone (the buttons, the modal, ``/bms postpone``): the words of what is wrong
+        with the new time, or None."""
+        return await self.schedules.postpone(request_id, place, when, seen)
+
+    async def reschedule(self, request_id: str, place: Place, when: When) -> str | None:
+        """Reschedule a missed stop (its modal)."""
+        return await self.schedules.reschedule(request_id, place, when)
+
+    async def may_change_schedule(self, request_id: str, place: Place, *, missed: bool) -> bool:
+        """Before a Postpone or Reschedule modal opens: may this person, on this schedule?"""
+        return await self.schedules.changeable(request_id, place, missed=missed)
+
+    async def run_now(self, request_id: str, place: Place) -> None:
+        """Run now on a missed scheduled stop."""
+        record = await self.schedules.run_now(request_id, place)
+        if record is not None:
+            await self._launch(record, None)
 
     async def resume(self, request_id: str, *, at_start: bool = False) -> None:
         """Drive on a request a crash (or a passing Slack failure) left CONFIRMED."""
@@ -279,7 +345,10 @@ class StopService:
             # One request must not keep the bot from starting; housekeeping tries it again.
             except Exception:
                 log.exception("could not resume a request", extra={"request": req.id})
-        log.info("recovered", extra={"watching": len(self.schedule.watching())})
+        waiting = await self.schedules.rebuild()
+        log.info(
+            "recovered", extra={"watching": len(self.schedule.watching()), "scheduled": waiting}
+        )
 
     async def _approved(self, req: RequestRow) -> None:
         """A crash came between an approval and its confirmation: carry the approval out."""
@@ -296,6 +365,9 @@ class StopService:
             )
             await self.approvals.expire()
             await self.approvals.repost_unseen()
+            await self.schedules.announce_unseen()
+            for request_id in await self.schedules.overdue():
+                await self.wake(request_id)
             await self.store.events.forget(events_forgotten_before(now))
             for req in await self.store.requests.in_states([RequestState.APPROVED]):
                 await self._approved(req)

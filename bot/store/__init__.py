@@ -1,9 +1,9 @@
 """The database, which is the truth: requests, their chunks, seen events and the audit trail (see
 ARCHITECTURE.md).
 
-``Store`` is the one door: ``store.requests``, ``store.chunks``, ``store.events`` and
-``store.audit`` speak in typed, intent-named methods, and ``store.load`` reads a request with
-its chunks in one go.
+``Store`` is the one door: ``store.requests``, ``store.chunks``, ``store.schedules`` (scheduled
+stops and their reminders), ``store.events`` and ``store.audit`` speak in typed, intent-named
+methods, and ``store.load`` reads a request with its chunks in one go.
 Nothing outside this package imports SQLAlchemy.
 """
 
@@ -18,6 +18,7 @@ from bot.store.engine import open_engine
 from bot.store.events import EventLog
 from bot.store.requests import RequestStore, chunks_of, get_request
 from bot.store.rows import ChunkRow, NewRequest, RequestRow, StopRecord
+from bot.store.schedules import ScheduleStore
 from bot.store.schema import bot_health
 
 H = bot_health.c
@@ -43,6 +44,7 @@ class Store:
         self.db = Database(engine)
         self.requests = RequestStore(self.db)
         self.chunks = ChunkStore(self.db)
+        self.schedules = ScheduleStore(self.db)
         self.events = EventLog(self.db)
         self.audit = AuditLog(self.db)
         self._file = DatabaseFile(engine.url.database if engine.dialect.name == "sqlite" else None)

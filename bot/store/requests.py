@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from bot.core.audit import AuditEvent
 from bot.core.lifecycle import (
     ACTIVE_REQUEST_STATES,
     CHUNK_SETTLED,
+    WAITING_STATES,
     ChunkState,
     RequestState,
     sources_of,
@@ -31,6 +33,15 @@ Audit = Sequence[AuditEvent]  # the entries a state change writes with it
 PG_CONFIRM_LOCK = 7317002
 # The moment a move happened, kept on the row for the clock rules (bot/core/clock.py).
 _STAMPED = {RequestState.SUBMITTED: R.submitted_at, RequestState.REPORTING: R.finished_at}
+
+
+class Start(StrEnum):
+    """What moves a request to CONFIRMED (``RequestStore.confirm``)."""
+
+    CLICK = "click"  # the requester's click on the preview, before it expires
+    APPROVAL = "approval"  # a second person approved it
+    SCHEDULE = "schedule"  # its scheduled time came
+    RUN_NOW = "run_now"  # a missed schedule, run by a person's click
 
 
 class RequestStore:
@@ -62,6 +73,9 @@ class RequestStore:
             R.approval_why: p.approval.why if p.approval else None,
             R.approvers: list(p.approval.approvers) if p.approval else None,
             R.break_glass: p.break_glass,
+            R.run_at: p.run_at.timestamp() if p.run_at else None,
+            R.first_run_at: p.run_at.timestamp() if p.run_at else None,
+            R.tz: p.tz,
         }
         async with self._db.begin() as conn:
             await conn.execute(stop_requests.insert().values(values))
@@ -96,8 +110,9 @@ class RequestStore:
         now: float,
         chunk_ids: Sequence[Sequence[str]],
         *,
-        approved: bool = False,
+        by: Start = Start.CLICK,
         protected: Mapping[str, str] | None = None,
+        changed: Sequence[Skipped] = (),
         rule: str | None = None,
         audit: Callable[[RequestRow], Audit] | None = None,
     ) -> StopRecord | None:
@@ -110,23 +125,21 @@ class RequestStore:
         Confirmations are serialised (SQLite's one writer, PostgreSQL's advisory lock), so two
         requests can never both send a stop to the same server.
 
-        ``protected``: servers the policy protects now (id → rule), left out like taken ones.
-        ``approved``: the request was APPROVED by a second person (the requester's own click came
-        before, and the approval's clock no longer matters). ``audit`` makes the entries for the
-        confirmed request (its targets as confirmed), written in the same transaction.
+        ``protected``: servers the policy protects now (id → rule), left out like taken ones;
+        ``changed``: servers that changed since the preview (stopped, gone), left out too.
+        ``by`` says what confirms (``Start``): the requester's click before expiry, an approval
+        (the requester's own click came before, and the approval's clock no longer matters), a
+        schedule's time (``run_at`` reached), or Run now on a missed one. ``audit`` makes the
+        entries for the confirmed request (its targets as confirmed), in the same transaction.
         """
-        if approved:
-            guard = R.state == RequestState.APPROVED.value
-        else:
-            guard = sa.and_(
-                R.state == RequestState.PREVIEWED.value, R.user_id == user_id, R.expires_at > now
-            )
         stmt = (
             stop_requests.update()
-            .where(R.id == request_id, guard)
+            .where(R.id == request_id, _start_guard(by, user_id, now))
             .values({R.state: RequestState.CONFIRMED.value, R.confirmed_by: user_id})
             .values({R.confirmed_at: now, R.updated_at: now})
         )
+        if by in (Start.SCHEDULE, Start.RUN_NOW):
+            stmt = stmt.values({R.late_by: now - R.run_at})
         if rule is not None:  # the grant that decided at this confirmation
             stmt = stmt.values({R.rule: rule})
         async with self._db.begin() as conn:
@@ -138,12 +151,14 @@ class RequestStore:
             assert request is not None  # updated a moment ago, in this transaction
             taken = await _taken(conn, request_id, [i for ids in chunk_ids for i in ids])
             kept = dict(protected or {})
-            if len(taken.keys() | kept.keys()) >= len(request.targets):
-                raise AllTaken(taken, kept)  # rolls the confirmation back
-            if taken or kept:
-                request = await _leave_out(conn, request, taken, kept)
+            gone = {s.id: s for s in changed if s.id not in taken and s.id not in kept}
+            out = taken.keys() | kept.keys() | gone.keys()
+            if len(out) >= len(request.targets):
+                raise AllTaken(taken, kept, tuple(gone.values()))  # rolls it all back
+            if out:
+                request = await _leave_out(conn, request, taken, kept, gone)
             await conn.execute(sa.delete(stop_chunks).where(C.request_id == request_id))
-            groups = [[i for i in ids if i not in taken and i not in kept] for ids in chunk_ids]
+            groups = [[i for i in ids if i not in out] for ids in chunk_ids]
             rows = [
                 _new_chunk(request_id, n, ids, now) for n, ids in enumerate(g for g in groups if g)
             ]
@@ -307,10 +322,16 @@ class AllTaken(Exception):
     """Every server of a confirmation is being stopped by another request (or is protected by
     the policy now): nothing changed."""
 
-    def __init__(self, taken: dict[str, str], protected: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        taken: dict[str, str],
+        protected: dict[str, str] | None = None,
+        changed: tuple[Skipped, ...] = (),
+    ) -> None:
         super().__init__(f"{len(taken)} servers are taken by other requests")
         self.taken = taken  # server id → the request stopping it
         self.protected = protected or {}  # server id → the rule protecting it
+        self.changed = changed  # stopped or gone since the preview
 
 
 # Chunks still at work (every one not yet settled): their servers are being stopped (or may be).
@@ -333,21 +354,45 @@ async def _taken(conn: AsyncConnection, request_id: str, wanted: Sequence[str]) 
 
 
 async def _leave_out(
-    conn: AsyncConnection, req: RequestRow, taken: dict[str, str], protected: dict[str, str]
+    conn: AsyncConnection,
+    req: RequestRow,
+    taken: dict[str, str],
+    protected: dict[str, str],
+    changed: dict[str, Skipped],
 ) -> RequestRow:
-    """The request without the taken and protected servers, which join its skipped list."""
-    targets = tuple(t for t in req.targets if t.id not in taken and t.id not in protected)
+    """The request without the taken, protected and changed servers, which join its skipped
+    list."""
+    out = taken.keys() | protected.keys() | changed.keys()
+    targets = tuple(t for t in req.targets if t.id not in out)
     left_out = tuple(
         Skipped(t.id, SkipReason.PROTECTED, t.name, t.status, rule=protected[t.id])
         if t.id in protected
         else Skipped(t.id, SkipReason.TAKEN, t.name, t.status, taken[t.id])
+        if t.id in taken
+        else changed[t.id]
         for t in req.targets
-        if t.id in taken or t.id in protected
+        if t.id in out
     )
     skipped = req.skipped + left_out
     values = {R.targets: encode_targets(targets), R.skipped: encode_skipped(skipped)}
     await conn.execute(stop_requests.update().where(R.id == req.id).values(values))
     return dataclasses.replace(req, targets=targets, skipped=skipped)
+
+
+def _start_guard(by: Start, user_id: str, now: float) -> sa.ColumnElement[bool]:
+    """The compare of ``confirm``'s compare-and-set, for each way to start."""
+    if by is Start.APPROVAL:  # a scheduled one is scheduled once approved, not confirmed
+        return sa.and_(R.state == RequestState.APPROVED.value, R.run_at.is_(None))
+    if by is Start.SCHEDULE:
+        return sa.and_(R.state.in_([s.value for s in WAITING_STATES]), R.run_at <= now)
+    if by is Start.RUN_NOW:
+        return R.state == RequestState.MISSED.value
+    return sa.and_(
+        R.state == RequestState.PREVIEWED.value,
+        R.user_id == user_id,
+        R.expires_at > now,
+        R.run_at.is_(None),
+    )
 
 
 def _from_sources(to: RequestState) -> sa.ColumnElement[bool]:

@@ -18,6 +18,7 @@ from bot.core.models import (
     Preview,
     RequestSummary,
     RootState,
+    ScheduleSummary,
     ServerResult,
     Skipped,
     Target,
@@ -57,10 +58,38 @@ class RequestRow:
     decided_at: float | None = None
     decision_note: str | None = None
     acknowledged_by: str | None = None  # break glass: the approver who reviewed it
+    run_at: float | None = None  # a scheduled stop: when it runs; None: at once
+    first_run_at: float | None = None  # when it was first announced for
+    tz: str | None = None  # the zone its time was read in
+    changed_by: str | None = None  # who last cancelled, postponed or ran it now
+    changed_at: float | None = None
+    late_by: float | None = None  # how late a scheduled stop started
+
+    @property
+    def scheduled(self) -> bool:
+        return self.run_at is not None
 
     @property
     def names(self) -> dict[str, str]:
         return {t.id: t.name for t in self.targets}
+
+    def schedule(self) -> ScheduleSummary:
+        """What the announcement of a scheduled stop shows (``run_at`` must be set)."""
+        assert self.run_at is not None
+        return ScheduleSummary(
+            request_id=self.id,
+            user_id=self.user_id,
+            names=tuple(t.name for t in self.targets),
+            soft=self.soft,
+            reason=self.reason,
+            run_at=self.run_at,
+            first_run_at=self.first_run_at or self.run_at,
+            state=self.state.value,
+            changed_by=self.changed_by,
+            changed_at=self.changed_at,
+            late_by=self.late_by,
+            approved_by=self.decided_by if self.approval and not self.break_glass else None,
+        )
 
     @staticmethod
     def from_mapping(m: Mapping[Any, Any]) -> RequestRow:
@@ -96,6 +125,12 @@ class RequestRow:
             decided_at=m["decided_at"],
             decision_note=m["decision_note"],
             acknowledged_by=m["acknowledged_by"],
+            run_at=m["run_at"],
+            first_run_at=m["first_run_at"],
+            tz=m["tz"],
+            changed_by=m["changed_by"],
+            changed_at=m["changed_at"],
+            late_by=m["late_by"],
         )
 
 
@@ -176,6 +211,8 @@ class StopRecord:
             job_ids=self.job_ids,
             approved_by=req.decided_by if req.approval and not req.break_glass else None,
             break_glass=req.break_glass,
+            run_at=req.run_at,
+            late_by=req.late_by,
         )
 
     def progress(self) -> tuple[int, int]:

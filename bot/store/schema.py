@@ -48,6 +48,26 @@ stop_requests = sa.Table(
     sa.Column("decision_note", sa.Text),  # a rejection's reason, or why the policy said no
     sa.Column("acknowledged_by", sa.String(32)),  # break glass: the approver who reviewed it
     sa.Column("acknowledged_at", sa.Float),
+    # Scheduled stops (bot/core/schedule.py): None for a stop that runs at once.
+    sa.Column("run_at", sa.Float, index=True),  # when it runs (moved by postponing)
+    sa.Column("first_run_at", sa.Float),  # when it was first announced for
+    sa.Column("tz", sa.String(64)),  # the zone its time was read in
+    sa.Column("changed_by", sa.String(32)),  # who last cancelled, postponed or ran it now
+    sa.Column("changed_at", sa.Float),
+    sa.Column("late_by", sa.Float),  # seconds late it started (a bot that was away)
+)
+
+stop_reminders = sa.Table(
+    "stop_reminders",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "request_id", sa.String(32), sa.ForeignKey("stop_requests.id"), nullable=False, index=True
+    ),
+    sa.Column("offset_s", sa.Float, nullable=False),  # seconds before run_at
+    sa.Column("due_at", sa.Float, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # ReminderState values
+    sa.Column("updated_at", sa.Float, nullable=False),
 )
 
 stop_chunks = sa.Table(

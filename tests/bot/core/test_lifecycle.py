@@ -13,14 +13,23 @@ from bot.core.lifecycle import (
 )
 
 
-def test_confirm_only_from_previewed_or_approved() -> None:
-    """Only a previewed request (or one a second person approved) can be confirmed; a preview
-    expires; cancelling is for what has sent nothing yet."""
-    assert sources_of(RequestState.CONFIRMED) == {RequestState.PREVIEWED, RequestState.APPROVED}
+def test_confirm_only_from_previewed_approved_or_a_schedule() -> None:
+    """Only a previewed request, one a second person approved, or a schedule whose time came
+    (or was missed and run now) can be confirmed; cancelling is for what has sent nothing yet."""
+    assert sources_of(RequestState.CONFIRMED) == {
+        RequestState.PREVIEWED,
+        RequestState.APPROVED,
+        RequestState.SCHEDULED,
+        RequestState.POSTPONED,
+        RequestState.MISSED,
+    }
     assert sources_of(RequestState.CANCELLED) == {
         RequestState.PREVIEWED,
         RequestState.AWAITING_APPROVAL,
         RequestState.APPROVED,
+        RequestState.SCHEDULED,
+        RequestState.POSTPONED,
+        RequestState.MISSED,
     }
     assert sources_of(RequestState.EXPIRED) == {RequestState.PREVIEWED}
 

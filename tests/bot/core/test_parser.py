@@ -27,7 +27,8 @@ K = ProblemKind
 def test_usage_line_is_the_documented_one():
     """The usage constant is exactly the documented line."""
     assert USAGE == (
-        "/bms stop <server-id> [<server-id> …] [--soft] [--break-glass] [reason: <text>]"
+        "/bms stop <server-id> [<server-id> …] [--soft] [--break-glass] [at <time> | in <duration>]"
+        " [reason: <text>] · /bms schedule · /bms cancel <id> · /bms postpone <id> <time>"
         " · /bms status <job-id> · /bms audit [n] · /bms help"
     )
 

@@ -152,6 +152,7 @@ class TwinSchedule:
     """Which requests are being polled (the real one is APScheduler, ``bot.watcher``)."""
 
     watched: dict[str, float | None] = field(default_factory=dict)
+    alarms: dict[str, float] = field(default_factory=dict)  # request id → when it wakes
 
     def watch(self, request_id: str, *, first_in: float | None = None) -> None:
         self.watched[request_id] = first_in
@@ -161,6 +162,12 @@ class TwinSchedule:
 
     def watching(self) -> list[str]:
         return list(self.watched)
+
+    def alarm(self, request_id: str, at: float) -> None:
+        self.alarms[request_id] = at
+
+    def disarm(self, request_id: str) -> None:
+        self.alarms.pop(request_id, None)
 
 
 def blocks_text(blocks: list[dict[str, Any]] | None) -> str:

@@ -1,0 +1,467 @@
+"""Scheduled stops: announced at the click (or the approval), reminded, cancelled or postponed
+by the people allowed to, started at their time, or missed when the bot was away too long.
+
+The row decides everything (``bot/core/schedule.py`` for the rules, ``store.schedules`` for the
+compare-and-sets); the alarm is only a clock and may ring late, twice, or not at all (the
+minute's sweep rings it then). Starting is ``RequestStore.confirm`` with ``Start``, after which
+the stop runs exactly as an immediate one (``StopService._launch``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.blocks.approval import not_stopped_after_all_message
+from bot.blocks.message import Message, notice
+from bot.blocks.notices import already_handled_message
+from bot.blocks.policy import directory_down_message, mentions, no_longer_allowed_text
+from bot.blocks.problems import problem_line
+from bot.blocks.schedule import (
+    announcement_message,
+    cancelled_reply,
+    missed_message,
+    moved_meanwhile_message,
+    not_allowed_message,
+    nothing_left_scheduled_message,
+    postponed_reply,
+    reminder_message,
+    rescheduled_reply,
+    run_now_reply,
+    schedule_closed_message,
+    scheduled_message,
+    starting_message,
+)
+from bot.bms.errors import CloudError
+from bot.core.audit import AuditKind
+from bot.core.classify import classify
+from bot.core.lifecycle import SCHEDULE_OPEN_STATES, WAITING_STATES, RequestState, chunks
+from bot.core.models import SkipReason
+from bot.core.problems import Problem, ProblemKind
+from bot.core.schedule import (
+    RETRY_SECONDS,
+    Due,
+    Scheduling,
+    due,
+    late_by,
+    next_wake,
+    reminders_due,
+)
+from bot.core.when import After, When, resolve
+from bot.policy.people import DirectoryUnavailable
+from bot.slack.place import Place
+from bot.slack.poster import Poster
+from bot.stops.gate import Gate
+from bot.stops.ports import Clock, Schedule, StopCloud
+from bot.stops.reach import thread_of
+from bot.stops.root import Roots
+from bot.stops.trail import BOT, Trail
+from bot.store import RequestRow, StopRecord
+from bot.store.requests import AllTaken, RequestStore, Start
+from bot.store.schedules import ScheduleStore
+
+log = logging.getLogger(__name__)
+_CHANGED = (SkipReason.UNKNOWN, SkipReason.STOPPED, SkipReason.STOPPING)
+
+
+def run_time(at: datetime) -> float:
+    """A schedule's time in whole seconds (the modal and the buttons carry it exactly)."""
+    return float(math.ceil(at.timestamp()))
+
+
+@dataclass(frozen=True)
+class Schedules:
+    requests: RequestStore
+    schedules: ScheduleStore
+    poster: Poster
+    gate: Gate
+    cloud: StopCloud
+    roots: Roots
+    alarms: Schedule
+    rules: Scheduling
+    clock: Clock
+    trail: Trail
+
+    # -- announcing ---------------------------------------------------------------------------
+
+    async def schedule(
+        self, req: RequestRow, place: Place | None, *, approved: bool = False
+    ) -> None:
+        """The requester's click (or the approval) on a scheduled preview: SCHEDULED with its
+        reminders, then the announcement, which becomes the thread root."""
+        now = self.clock()
+        assert req.run_at is not None
+        reminders = self.rules.reminder_times(req.run_at, now)
+        actor = await self.trail.who(place.user_id if place and not approved else req.user_id)
+        detail = {"run_at": _iso(req.run_at), "reminders": str(len(reminders))}
+        audit = [self.trail.event(AuditKind.SCHEDULED, req, actor, detail=detail)]
+        if not await self.schedules.schedule(
+            req.id, req.user_id, now, reminders, approved=approved, audit=audit
+        ):
+            if place is not None:
+                await self._lost_click(req.id, place, now)
+            return
+        log.info("stop scheduled", extra={"request": req.id, "run_at": req.run_at})
+        scheduled = await self.requests.get(req.id) or dataclasses.replace(
+            req, state=RequestState.SCHEDULED
+        )
+        announcement = self._announcement(scheduled)
+        opened = await self.roots.open(StopRecord(scheduled, ()), place, announcement)
+        if opened is None:  # refused: back to PREVIEWED and told
+            fresh = await self.requests.get(req.id)
+            if fresh is not None and fresh.state is RequestState.SCHEDULED:
+                await self._arm(fresh)  # unanswered: the sweep posts it; the time still holds
+            return
+        if scheduled.root_ts:  # the approval request was the root: it becomes the announcement
+            await thread_of(opened, self.poster).show(announcement)
+        if place is not None:
+            notice_ = scheduled_message(req.id, req.channel_id, req.run_at)
+            await self.poster.tell(place, notice_, replace=True)
+        await self._arm(opened.request)
+
+    async def _lost_click(self, request_id: str, place: Place, now: float) -> None:
+        fresh = await self.requests.get(request_id)
+        if fresh is not None and fresh.run_at is not None and fresh.run_at <= now:
+            past = Problem(ProblemKind.TIME_PAST, example="in 1h")
+            text = f"The time of this stop has passed: {problem_line(past)}. Nothing was scheduled."
+            await self.poster.tell(place, notice(text), replace=True)
+            return
+        state = fresh.state.value if fresh else "gone"
+        await self.poster.tell(place, already_handled_message(state), replace=False)
+
+    def _announcement(self, req: RequestRow) -> Message:
+        who_may = self._who_may(req)
+        return announcement_message(req.schedule(), who_may)
+
+    def _who_may(self, req: RequestRow) -> str:
+        changers = self.gate.changers(req)
+        others = f" or {mentions(changers, self.gate.groups)}" if changers else ""
+        return f"<@{req.user_id}>{others}"
+
+    async def announce_unseen(self) -> None:
+        """Waiting schedules whose announcement Slack never confirmed: find it or post it."""
+        for req in await self.schedules.unannounced():
+            opened = await self.roots.open(StopRecord(req, ()), None, self._announcement(req))
+            if opened is not None:
+                await self._arm(opened.request)
+
+    # -- the clock ----------------------------------------------------------------------------
+
+    async def _arm(self, req: RequestRow) -> None:
+        """Set the alarm for the schedule's next moment (a reminder, or its time)."""
+        assert req.run_at is not None
+        pending = [(r.id, r.due_at) for r in await self.schedules.pending(req.id)]
+        self.alarms.alarm(req.id, next_wake(pending, req.run_at, self.clock()))
+
+    async def rebuild(self) -> int:
+        """At start: an alarm for every waiting schedule (a past time rings at once)."""
+        waiting = await self.schedules.waiting()
+        for req in waiting:
+            await self._arm(req)
+        return len(waiting)
+
+    async def overdue(self) -> list[str]:
+        """Waiting schedules whose next moment has come (the sweep's backstop for a lost
+        alarm): their ids."""
+        now = self.clock()
+        due_now = []
+        for req in await self.schedules.waiting():
+            assert req.run_at is not None
+            pending = [(r.id, r.due_at) for r in await self.schedules.pending(req.id)]
+            if next_wake(pending, req.run_at, now) <= now:
+                due_now.append(req.id)
+        return due_now
+
+    async def wake(self, request_id: str) -> StopRecord | None:
+        """The alarm rang: post the due reminder, or start the stop (the confirmed record,
+        for the service to send), or call it missed. Anything else was decided meanwhile."""
+        req = await self.requests.get(request_id)
+        if req is None or req.state not in WAITING_STATES or req.run_at is None:
+            return None
+        now = self.clock()
+        pending = [(r.id, r.due_at) for r in await self.schedules.pending(req.id)]
+        plan = reminders_due(pending, req.run_at, now)
+        for skipped in plan.skip:
+            await self.schedules.skip_reminder(skipped, now)
+        if plan.post is not None and await self.schedules.claim_reminder(plan.post, now):
+            await thread_of(StopRecord(req, ()), self.poster).say(
+                reminder_message(req.schedule(), now)
+            )
+        verdict = due(req.run_at, now, self.rules.grace)
+        if verdict is Due.WAIT:
+            await self._arm(req)
+            return None
+        if verdict is Due.MISSED:
+            await self._miss(req, now)
+            return None
+        return await self._start(req, Start.SCHEDULE, now)
+
+    async def _miss(self, req: RequestRow, now: float) -> None:
+        audit = [
+            self.trail.event(
+                AuditKind.MISSED, req, BOT, detail={"late_by": f"{now - (req.run_at or now):.0f}s"}
+            )
+        ]
+        if not await self.schedules.miss(req.id, now, self.rules.grace, audit):
+            return
+        log.warning("scheduled stop missed", extra={"request": req.id})
+        missed = dataclasses.replace(
+            req, state=RequestState.MISSED, late_by=now - (req.run_at or now)
+        )
+        thread = thread_of(StopRecord(missed, ()), self.poster)
+        await thread.show(self._announcement(missed), final=True)
+        await thread.say(missed_message(missed.schedule()))
+
+    async def _start(
+        self, req: RequestRow, by: Start, now: float, user_id: str | None = None
+    ) -> StopRecord | None:
+        """Its time came (or Run now): the policy and the servers judged again, the changed
+        ones left out and listed, then CONFIRMED with its chunks, once."""
+        ids = [t.id for t in req.targets]
+        try:
+            found = await self.cloud.find_servers(ids)
+            check = await self.gate.recheck(req, found)
+        except (DirectoryUnavailable, CloudError) as exc:
+            log.warning(
+                "could not check a due schedule; trying again",
+                extra={"request": req.id, "error": str(exc)},
+            )
+            self.alarms.alarm(req.id, now + RETRY_SECONDS)
+            return None
+        if not check.verdict.allowed:
+            why = no_longer_allowed_text(
+                check.verdict, req.user_id, req.channel_id, self.gate.groups
+            )
+            await self._close(req, None, now, reply=not_stopped_after_all_message(why), why=why)
+            return None
+        _, skipped = classify(ids, found)
+        changed = [s for s in skipped if s.reason in _CHANGED]
+        audit_kind = AuditKind.CONFIRMED
+        actor = await self.trail.who(user_id or req.user_id)
+        try:
+            record = await self.requests.confirm(
+                req.id,
+                user_id or req.user_id,
+                now,
+                chunks(ids),
+                by=by,
+                protected=check.protected,
+                changed=changed,
+                audit=lambda r: [
+                    self.trail.event(audit_kind, r, actor, detail={"start": by.value})
+                ],
+            )
+        except AllTaken as left:
+            reply = nothing_left_scheduled_message(left.changed, len(left.taken))
+            await self._close(req, None, now, reply=reply, why="nothing left to stop")
+            return None
+        if record is None:
+            return None  # cancelled, postponed or started meanwhile: that one decided
+        left_out = [
+            s
+            for s in record.request.skipped
+            if s.reason in (*_CHANGED, SkipReason.PROTECTED, SkipReason.TAKEN)
+        ]
+        late = late_by(req.run_at or now, now)
+        log.info("scheduled stop starting", extra={"request": req.id, "late_by": late or 0})
+        await thread_of(record, self.poster).say(
+            starting_message(
+                len(record.request.targets), late, [s for s in left_out if s.id in set(ids)]
+            )
+        )
+        return record
+
+    async def _close(
+        self, req: RequestRow, by: str | None, now: float, *, reply: Message, why: str
+    ) -> bool:
+        """Open → CANCELLED, with the announcement and the thread told; False if it lost."""
+        actor = await self.trail.who(by)
+        audit = [
+            self.trail.event(
+                AuditKind.CANCELLED, req, actor, detail={"how": "schedule", "why": why}
+            )
+        ]
+        if not await self.schedules.cancel(req.id, by or "", now, audit):
+            return False
+        self.alarms.disarm(req.id)
+        closed = dataclasses.replace(
+            req, state=RequestState.CANCELLED, changed_by=by, changed_at=now
+        )
+        thread = thread_of(StopRecord(closed, ()), self.poster)
+        await thread.show(self._announcement(closed), final=True)
+        await thread.say(reply)
+        return True
+
+    # -- people changing it ------------------------------------------------------------------
+
+    async def _changeable(
+        self, request_id: str, place: Place, states: frozenset[RequestState]
+    ) -> RequestRow | None:
+        """The schedule if it is in ``states`` and ``place``'s person may change it; else they
+        are told why not."""
+        req = await self.requests.get(request_id)
+        if req is None or req.run_at is None or req.state not in states:
+            await self.poster.tell(
+                place, schedule_closed_message(req.state.value if req else None), replace=False
+            )
+            return None
+        try:
+            allowed = await self.gate.may_change_schedule(req, place.user_id)
+        except DirectoryUnavailable:
+            await self.poster.tell(place, directory_down_message(), replace=False)
+            return None
+        if not allowed:
+            detail = {"step": "change schedule"}
+            await self.trail.note(AuditKind.REFUSED, req, place.user_id, detail=detail)
+            await self.poster.tell(place, not_allowed_message(self._who_may(req)), replace=False)
+            return None
+        return (await self.roots.adopt(StopRecord(req, ()), place.clicked_ts)).request
+
+    async def changeable(self, request_id: str, place: Place, *, missed: bool) -> bool:
+        """Whether ``place``'s person may postpone (or, ``missed``, reschedule) it now."""
+        states = frozenset({RequestState.MISSED}) if missed else WAITING_STATES
+        return await self._changeable(request_id, place, states) is not None
+
+    async def cancel(self, request_id: str, place: Place) -> None:
+        """Cancel (the button or ``/bms cancel``): nothing will stop."""
+        req = await self._changeable(request_id, place, SCHEDULE_OPEN_STATES)
+        if req is None:
+            return
+        now = self.clock()
+        if not await self._close(
+            req, place.user_id, now, reply=cancelled_reply(place.user_id, now), why="cancelled"
+        ):
+            await self._changed_meanwhile(request_id, place)
+            return
+        log.info("scheduled stop cancelled", extra={"request": req.id, "user": place.user_id})
+        await self.poster.tell(place, cancelled_reply(place.user_id, now), replace=False)
+
+    async def postpone(
+        self, request_id: str, place: Place, when: When, seen: float | None = None
+    ) -> str | None:
+        """Postpone 1 hour, the modal, or ``/bms postpone``: later by a duration, or to a time
+        (never earlier than it is now). ``seen``: the time the person postponed from (a
+        modal's); a problem with the new time is returned as its words, and nothing changes."""
+        req = await self._changeable(request_id, place, WAITING_STATES)
+        if req is None:
+            return None
+        assert req.run_at is not None
+        if seen is not None and seen != req.run_at:
+            await self.poster.tell(place, moved_meanwhile_message(), replace=False)
+            return None
+        now = self.clock()
+        new = await self._new_time(req, place, when, now, base=req.run_at)
+        if isinstance(new, str):
+            return new
+        if new <= req.run_at:
+            return (
+                "Postpone moves a stop later; to run it sooner, cancel it and schedule a new one."
+            )
+        reminders = self.rules.reminder_times(new, now)
+        actor = await self.trail.who(place.user_id)
+        detail = {"from": _iso(req.run_at), "to": _iso(new)}
+        audit = [self.trail.event(AuditKind.POSTPONED, req, actor, detail=detail)]
+        if not await self.schedules.postpone(
+            req.id,
+            place.user_id,
+            now,
+            seen_run_at=req.run_at,
+            run_at=new,
+            reminders=reminders,
+            audit=audit,
+        ):
+            await self._changed_meanwhile(request_id, place)
+            return None
+        log.info("scheduled stop postponed", extra={"request": req.id, "run_at": new})
+        moved = dataclasses.replace(
+            req, state=RequestState.POSTPONED, run_at=new, changed_by=place.user_id, changed_at=now
+        )
+        thread = thread_of(StopRecord(moved, ()), self.poster)
+        await thread.show(self._announcement(moved))
+        await thread.say(postponed_reply(place.user_id, req.run_at, new))
+        await self._arm(moved)
+        return None
+
+    async def reschedule(self, request_id: str, place: Place, when: When) -> str | None:
+        """Reschedule a missed stop (its modal): a new time, its reminders, a new alarm."""
+        req = await self._changeable(request_id, place, frozenset({RequestState.MISSED}))
+        if req is None:
+            return None
+        now = self.clock()
+        new = await self._new_time(req, place, when, now, base=now)
+        if isinstance(new, str):
+            return new
+        reminders = self.rules.reminder_times(new, now)
+        actor = await self.trail.who(place.user_id)
+        audit = [
+            self.trail.event(
+                AuditKind.POSTPONED, req, actor, detail={"to": _iso(new), "how": "rescheduled"}
+            )
+        ]
+        if not await self.schedules.reschedule(
+            req.id, place.user_id, now, run_at=new, reminders=reminders, audit=audit
+        ):
+            await self._changed_meanwhile(request_id, place)
+            return None
+        moved = dataclasses.replace(
+            req,
+            state=RequestState.SCHEDULED,
+            run_at=new,
+            changed_by=place.user_id,
+            changed_at=now,
+            late_by=None,
+        )
+        thread = thread_of(StopRecord(moved, ()), self.poster)
+        await thread.show(self._announcement(moved))
+        await thread.say(rescheduled_reply(place.user_id, new))
+        await self._arm(moved)
+        return None
+
+    async def run_now(self, request_id: str, place: Place) -> StopRecord | None:
+        """Run now on a missed stop: started at once, exactly once however many click."""
+        req = await self._changeable(request_id, place, frozenset({RequestState.MISSED}))
+        if req is None:
+            return None
+        record = await self._start(req, Start.RUN_NOW, self.clock(), user_id=place.user_id)
+        if record is None:
+            fresh = await self.requests.get(request_id)
+            if fresh is not None and fresh.state is not RequestState.MISSED:
+                await self.poster.tell(
+                    place, schedule_closed_message(fresh.state.value), replace=False
+                )
+            return None
+        await thread_of(record, self.poster).say(run_now_reply(place.user_id))
+        return record
+
+    async def _new_time(
+        self, req: RequestRow, place: Place, when: When, now: float, *, base: float
+    ) -> float | str:
+        """The new time ``when`` names for this person (a duration counts from ``base``), or
+        the words of what is wrong with it."""
+        zone = await self._zone(place.user_id)
+        start = datetime.fromtimestamp(base if isinstance(when, After) else now, UTC)
+        resolved = resolve(when, zone, start, self.rules.horizon_days)
+        if isinstance(resolved, Problem):
+            return problem_line(resolved)
+        if resolved.timestamp() - now > self.rules.horizon_days * 86400:
+            return problem_line(Problem(ProblemKind.TIME_TOO_FAR, limit=self.rules.horizon_days))
+        return run_time(resolved)
+
+    async def _zone(self, user_id: str) -> str | None:
+        try:
+            return (await self.gate.people.person(user_id)).tz
+        except DirectoryUnavailable:
+            return None
+
+    async def _changed_meanwhile(self, request_id: str, place: Place) -> None:
+        fresh = await self.requests.get(request_id)
+        await self.poster.tell(
+            place, schedule_closed_message(fresh.state.value if fresh else None), replace=False
+        )
+
+
+def _iso(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
