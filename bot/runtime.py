@@ -22,6 +22,7 @@ from bot.bms.backend import CloudBackend
 from bot.bms.client import BmsClient
 from bot.commands import Commands
 from bot.core.clock import Timing
+from bot.core.schedule import Scheduling
 from bot.deps import Deps
 from bot.http import web_app
 from bot.policy.load import PolicyError, load_policy
@@ -102,7 +103,14 @@ def build_deps(
     )
     wanted = policy is not None and bool(policy.group_refs())
     directory = Directory(poster.client, wanted=wanted)
-    stops = StopService(bms, store, poster, watcher, timing, directory, policy=policy)
+    scheduling = Scheduling(
+        reminders=settings.bms_reminders,
+        grace=settings.bms_schedule_grace,
+        horizon_days=max(1, int(settings.bms_schedule_horizon // 86400)),
+    )
+    stops = StopService(
+        bms, store, poster, watcher, timing, directory, policy=policy, scheduling=scheduling
+    )
     commands = Commands(stops, bms, store.requests, poster, backend.samples)
     return Deps(settings, bms, store, poster, watcher, stops, commands, directory)
 
@@ -175,7 +183,7 @@ class Runtime:
         await _check_slack_token(deps)
         self.app = create_app(deps)
         await _read_groups(deps, policy)
-        deps.watcher.start(deps.stops.tick, deps.stops.housekeeping)
+        deps.watcher.start(deps.stops.tick, deps.stops.housekeeping, deps.stops.wake)
         if deps.directory.wanted:
             deps.watcher.every("groups", self.settings.bms_groups_refresh, deps.directory.refresh)
         await deps.stops.resume_all()

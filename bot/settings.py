@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     Field,
@@ -14,9 +14,12 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot import settings_check
+from bot.core.durations import DurationError, parse_duration
+from bot.core.schedule import DEFAULT_GRACE, DEFAULT_REMINDERS
+from bot.core.when import HORIZON_DAYS
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///bms-bot.db"
 
@@ -88,6 +91,17 @@ class Settings(DatabaseSettings):
     bms_retry_max_seconds: float = Field(30.0, gt=0)
     bms_retry_base_delay: float = Field(0.5, ge=0)
 
+    # Scheduled stops: durations as the command takes them (10s, 15m, 1h, 1h30m).
+    bms_reminders: Annotated[tuple[float, ...], NoDecode] = Field(
+        DEFAULT_REMINDERS, description="Reminders before a scheduled stop, e.g. 60m,10m"
+    )
+    bms_schedule_grace: float = Field(
+        DEFAULT_GRACE, ge=0, description="How late a scheduled stop may still run, e.g. 15m"
+    )
+    bms_schedule_horizon: float = Field(
+        HORIZON_DAYS * 86400.0, ge=86400, description="How far ahead a stop may be scheduled, e.g. 90d"
+    )
+
     bms_policy_file: Path | None = Field(
         None, description="TOML file: who may stop what (README, Policy reference)"
     )
@@ -95,6 +109,31 @@ class Settings(DatabaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] | None = None  # None: text on a terminal, else JSON
+
+    @field_validator("bms_reminders", mode="before")
+    @classmethod
+    def _reminders(cls, value: Any) -> Any:
+        """``60m,10m``; empty or ``none`` for no reminders."""
+        if not isinstance(value, str):
+            return value
+        words = [w for w in value.replace(" ", ",").split(",") if w]
+        if [w.lower() for w in words] in ([], ["none"]):
+            return ()
+        try:
+            return tuple(sorted({parse_duration(w) for w in words}, reverse=True))
+        except DurationError as exc:
+            raise ValueError(f"{exc}; separate several with commas, like 60m,10m") from None
+
+    @field_validator("bms_schedule_grace", "bms_schedule_horizon", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        """``15m`` as the command takes it (a plain number is seconds)."""
+        if isinstance(value, str) and not value.strip().replace(".", "", 1).isdigit():
+            try:
+                return parse_duration(value)
+            except DurationError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("slack_api_url")
     @classmethod
