@@ -99,7 +99,9 @@ class Settings(DatabaseSettings):
         DEFAULT_GRACE, ge=0, description="How late a scheduled stop may still run, e.g. 15m"
     )
     bms_schedule_horizon: float = Field(
-        HORIZON_DAYS * 86400.0, ge=86400, description="How far ahead a stop may be scheduled, e.g. 90d"
+        HORIZON_DAYS * 86400.0,
+        ge=86400,
+        description="How far ahead a stop may be scheduled, e.g. 90d",
     )
 
     bms_policy_file: Path | None = Field(

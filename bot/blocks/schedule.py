@@ -44,7 +44,7 @@ def when(at: float) -> str:
 def how_far(at: float, now: float) -> str:
     """``in 3 hours 20 minutes``, to the minute (seconds only under a minute)."""
     left = max(0.0, at - now)
-    return f"in {duration(left if left < 60 else left // 60 * 60)}"
+    return f"in {duration(round(left) if left < 60 else round(left / 60) * 60)}"
 
 
 def when_line(at: float, now: float, tz: str | None) -> str:
