@@ -86,7 +86,8 @@ def test_first_word_uuid_suggests_stop():
 def test_unknown_subcommand_is_named():
     """An unknown first word is named and the commands listed."""
     assert said("start x") == (
-        "`start` is not a command: use `stop`, `schedule`, `cancel`, `postpone`, `status` or `help`",
+        "`start` is not a command: use `stop`, `schedule`, `cancel`, `postpone`, "
+        "`status` or `help`",
     )
 
 
