@@ -252,10 +252,9 @@ class RequestStore:
         return await self._cas(where, values, audit)
 
     async def cancel(self, request_id: str, user_id: str, now: float, audit: Audit = ()) -> bool:
-        """PREVIEWED (or an approval request) → CANCELLED, by the requester only."""
-        where = sa.and_(
-            R.id == request_id, _from_sources(RequestState.CANCELLED), R.user_id == user_id
-        )
+        """PREVIEWED (or an approval request) → CANCELLED, by the requester only. Not a
+        schedule: its Cancel is ``ScheduleStore.cancel``, which tells the announcement."""
+        where = sa.and_(R.id == request_id, R.state.in_(_CANCELLABLE), R.user_id == user_id)
         values = {R.state: RequestState.CANCELLED.value, R.updated_at: now}
         return await self._cas(where, values, audit)
 
@@ -337,6 +336,7 @@ class AllTaken(Exception):
 # Chunks still at work (every one not yet settled): their servers are being stopped (or may be).
 _BUSY_CHUNKS = [s.value for s in ChunkState if s not in CHUNK_SETTLED]
 _ACTIVE = [s.value for s in ACTIVE_REQUEST_STATES]
+_CANCELLABLE = [RequestState.PREVIEWED.value, RequestState.AWAITING_APPROVAL.value]
 
 
 async def _taken(conn: AsyncConnection, request_id: str, wanted: Sequence[str]) -> dict[str, str]:

@@ -453,3 +453,11 @@ async def test_scheduled_previews_cannot_be_confirmed_as_immediate(world: World)
     await world.store.schedules.unannounce(request_id, world.clock())
     record = await world.store.requests.confirm(request_id, ALICE.user_id, world.clock(), [["x"]])
     assert record is None
+
+
+async def test_the_preview_cancel_cannot_cancel_a_schedule_behind_its_back(world: World) -> None:
+    """The preview's Cancel (the store's requester cancel) never ends a scheduled stop: only
+    the schedule's own Cancel does, which tells the announcement and the thread."""
+    request_id = await scheduled(world, 7200)
+    assert not await world.store.requests.cancel(request_id, ALICE.user_id, world.clock())
+    assert (await row(world, request_id)).state is RequestState.SCHEDULED
