@@ -1,0 +1,199 @@
+"""Scheduled stops through Slack, over HTTP against the fake Slack and the simulator: the buttons
+on the announcement (Cancel, Postpone 1 hour, Postpone to… with its modal), the commands
+(``/bms schedule``, ``cancel``, ``postpone``), a mention in an incident thread, and a miss with
+Run now and Reschedule."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from bot.core.lifecycle import RequestState
+from bot.ids import ActionId, BlockId, CallbackId
+from tests.fakes.slack_requests import ALICE, BOB, CHANNEL
+from tests.support.harness import Bot, running_bot, texts
+
+THREAD = "1764255600.000100"
+
+
+@pytest.fixture
+async def bot(tmp_path):
+    async with running_bot(tmp_path, bms_reminders="10m") as b:
+        yield b
+
+
+def value_of(blocks: list[dict[str, Any]] | None, action_id: str) -> str | None:
+    for block in blocks or []:
+        for element in block.get("elements", []):
+            if element.get("action_id") == action_id:
+                return str(element["value"])
+    return None
+
+
+async def row(bot: Bot, request_id: str):
+    assert bot.runtime.deps is not None
+    found = await bot.runtime.deps.store.requests.get(request_id)
+    assert found is not None
+    return found
+
+
+async def schedule(bot: Bot, when: str = "in 1h", count: int = 2) -> str:
+    """Alice schedules ``count`` servers and clicks Schedule; the request id, once announced."""
+    ids = " ".join(s.id for s in bot.sim.seed(count))
+    preview, _ = await bot.preview(f"stop {ids} {when} reason: kernel patch")
+    request_id = value_of(preview.blocks, ActionId.CONFIRM)
+    assert request_id, texts(preview.blocks)
+    assert "<!date^" in texts(preview.blocks)
+    await bot.click(ActionId.CONFIRM, request_id)
+    await bot.slack.wait_for(lambda: announcement(bot) is not None)
+    return request_id
+
+
+def announcement(bot: Bot) -> Any:
+    roots = [m for m in bot.root_messages() if "Scheduled stop" in m.text]
+    return roots[0] if roots else None
+
+
+async def said_to(bot: Bot, url: str) -> str:
+    answer = await bot.wait_response(url)
+    return answer.text + "\n" + texts(answer.blocks)
+
+
+async def until_state(bot: Bot, request_id: str, state: RequestState) -> None:
+    for _ in range(500):
+        if (await row(bot, request_id)).state is state:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{request_id} never became {state}:\n{bot.slack.summary()}")
+
+
+async def test_announcement_then_cancel_button(bot: Bot) -> None:
+    """The announcement has the buttons; Alice's Cancel ends it, the announcement and the
+    thread say who, and nothing is stopped."""
+    request_id = await schedule(bot)
+    root = announcement(bot)
+    assert value_of(root.blocks, ActionId.SCHEDULE_CANCEL) == request_id
+    await bot.click(ActionId.SCHEDULE_CANCEL, request_id)
+    await until_state(bot, request_id, RequestState.CANCELLED)
+    await bot.slack.wait_for(lambda: "Cancelled by" in texts(announcement(bot).blocks))
+    assert value_of(announcement(bot).blocks, ActionId.POSTPONE_HOUR) is None
+    await bot.slack.wait_for(lambda: "cancelled the scheduled stop" in bot.thread_text())
+    assert bot.sim.stop_calls == []
+
+
+async def test_postpone_an_hour_and_a_stale_click(bot: Bot) -> None:
+    """Bob may not postpone Alice's stop; her Postpone 1 hour moves it an hour, and the same
+    click again (from before the move) changes nothing."""
+    request_id = await schedule(bot)
+    before = (await row(bot, request_id)).run_at
+    value = value_of(announcement(bot).blocks, ActionId.POSTPONE_HOUR)
+    assert value
+    _, url = await bot.click(ActionId.POSTPONE_HOUR, value, user=BOB)
+    assert f"Only <@{ALICE}>" in await said_to(bot, url)
+    await bot.click(ActionId.POSTPONE_HOUR, value)
+    await until_state(bot, request_id, RequestState.POSTPONED)
+    assert (await row(bot, request_id)).run_at == before + 3600
+    await bot.slack.wait_for(lambda: "postponed the stop from" in bot.thread_text())
+    _, url = await bot.click(ActionId.POSTPONE_HOUR, value)
+    assert "changed while you were choosing" in await said_to(bot, url)
+    assert (await row(bot, request_id)).run_at == before + 3600
+
+
+async def test_postpone_to_a_time_of_ones_own_through_the_modal(bot: Bot) -> None:
+    """Postpone to… opens a modal; text it cannot read is shown in the modal, 2h moves it."""
+    request_id = await schedule(bot)
+    before = (await row(bot, request_id)).run_at
+    value = value_of(announcement(bot).blocks, ActionId.POSTPONE_PICK)
+    assert value
+    await bot.click(ActionId.POSTPONE_PICK, value)
+    await bot.slack.wait_for(lambda: bot.slack.views)
+    meta = bot.slack.views[0].private_metadata
+    field = {BlockId.POSTPONE_TIME.value: {CallbackId.POSTPONE.value: "next blue moon"}}
+    response = await bot.submit_view(CallbackId.POSTPONE, meta, field)
+    assert response.json()["response_action"] == "errors"
+    assert "not a time I can read" in response.json()["errors"][BlockId.POSTPONE_TIME.value]
+    field = {BlockId.POSTPONE_TIME.value: {CallbackId.POSTPONE.value: "2h"}}
+    response = await bot.submit_view(CallbackId.POSTPONE, meta, field)
+    assert response.status_code == 200
+    await until_state(bot, request_id, RequestState.POSTPONED)
+    assert (await row(bot, request_id)).run_at == before + 7200
+
+
+async def test_the_schedule_commands(bot: Bot) -> None:
+    """/bms schedule lists it; /bms postpone moves it; /bms cancel ends it; a wrong id is told."""
+    request_id = await schedule(bot)
+    _, url = await bot.command("schedule")
+    listed = await said_to(bot, url)
+    assert request_id in listed
+    assert "2 servers" in listed
+    before = (await row(bot, request_id)).run_at
+    _, url = await bot.command(f"postpone {request_id} 30m")
+    await until_state(bot, request_id, RequestState.POSTPONED)
+    assert (await row(bot, request_id)).run_at == before + 1800
+    _, url = await bot.command(f"cancel {request_id}")
+    await until_state(bot, request_id, RequestState.CANCELLED)
+    _, url = await bot.command("cancel req_000000000000")
+    assert "no such scheduled stop" in await said_to(bot, url)
+    _, url = await bot.command("schedule")
+    assert "No scheduled stops" in await said_to(bot, url)
+
+
+async def test_unusable_time_is_refused_before_anything_is_stored(bot: Bot) -> None:
+    """A past time is refused with what would work; no preview, nothing stored."""
+    server = bot.sim.seed(1)[0]
+    _, url = await bot.command(f"stop {server.id} at 2020-01-01T10:00Z")
+    answer = await said_to(bot, url)
+    assert "in the past" in answer
+    assert "Nothing was scheduled" in answer
+
+
+async def test_a_mention_in_an_incident_thread_announces_in_that_thread(bot: Bot) -> None:
+    """@bms-bot stop … in 1h in a thread: the announcement is a reply in that thread."""
+    server = bot.sim.seed(1)[0]
+    response = await bot.mention(
+        f"<@U0BOT> stop {server.id} in 1h", ts="1764255700.000400", thread_ts=THREAD, event_id="Ev1"
+    )
+    assert response.status_code == 200
+    await bot.slack.wait_for(lambda: bot.slack.ephemerals)
+    request_id = value_of(bot.slack.ephemerals[0].blocks, ActionId.CONFIRM)
+    assert request_id
+    await bot.click(ActionId.CONFIRM, request_id)
+    await bot.slack.wait_for(
+        lambda: any("Scheduled stop" in m.text for m in bot.slack.thread_replies(CHANNEL, THREAD))
+    )
+    assert bot.root_messages() == []
+
+
+async def test_a_missed_stop_run_now_twice_stops_once(tmp_path) -> None:
+    """With no grace at all the stop is missed at its time; two Run now clicks stop it once."""
+    async with running_bot(tmp_path, bms_reminders="none", bms_schedule_grace=0) as bot:
+        request_id = await schedule(bot, "in 1s", count=1)
+        await until_state(bot, request_id, RequestState.MISSED)
+        await bot.slack.wait_for(lambda: "was *missed*" in bot.thread_text())
+        assert bot.sim.stop_calls == []
+        await asyncio.gather(
+            bot.click(ActionId.RUN_NOW, request_id), bot.click(ActionId.RUN_NOW, request_id)
+        )
+        assert await bot.settled(request_id) is RequestState.FINISHED
+        assert len(bot.sim.stop_calls) == 1
+
+
+async def test_a_missed_stop_can_be_rescheduled(tmp_path) -> None:
+    """Reschedule… opens the modal; a new time schedules it again with its buttons back."""
+    async with running_bot(tmp_path, bms_reminders="none", bms_schedule_grace=0) as bot:
+        request_id = await schedule(bot, "in 1s", count=1)
+        await until_state(bot, request_id, RequestState.MISSED)
+        await bot.slack.wait_for(lambda: "was *missed*" in bot.thread_text())
+        missed = next(m for m in bot.replies() if "was *missed*" in m.text)
+        value = value_of(missed.blocks, ActionId.RESCHEDULE)
+        assert value
+        await bot.click(ActionId.RESCHEDULE, value)
+        await bot.slack.wait_for(lambda: bot.slack.views)
+        meta = bot.slack.views[0].private_metadata
+        field = {BlockId.POSTPONE_TIME.value: {CallbackId.POSTPONE.value: "tomorrow 10:00"}}
+        await bot.submit_view(CallbackId.POSTPONE, meta, field)
+        await until_state(bot, request_id, RequestState.SCHEDULED)
+        await bot.slack.wait_for(lambda: "rescheduled the missed stop" in bot.thread_text())
+        assert bot.sim.stop_calls == []
