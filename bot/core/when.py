@@ -77,11 +77,11 @@ def parse_when(keyword: str, words: list[str]) -> When | Problem:
 
 
 def _parse_at(text: str, words: list[str]) -> At | Problem:
-    if len(words) == 1 and _ISO.fullmatch(words[0]):
-        return _parse_iso(text)
     zone = None
     if len(words) > 1 and _zone(words[-1]) is not None:
         zone, words = words[-1], words[:-1]
+    if len(words) == 1 and _ISO.fullmatch(words[0]):
+        return _parse_iso(text, words[0], zone)
     day, clock_word = ("today", words[0]) if len(words) == 1 else (words[0].lower(), words[1])
     clock = _CLOCK.fullmatch(clock_word)
     if len(words) > 2 or clock is None or not _known_day(day):
@@ -92,14 +92,16 @@ def _parse_at(text: str, words: list[str]) -> At | Problem:
     return At(text, _day_key(day), time(hours, minutes, seconds), zone)
 
 
-def _parse_iso(text: str) -> At | Problem:
+def _parse_iso(text: str, word: str, zone: str | None) -> At | Problem:
+    """ISO 8601; with an offset it names its own instant (and takes no zone word)."""
     try:
-        parsed = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
+        parsed = datetime.fromisoformat(word.replace("z", "Z"))
+        instant = parsed.astimezone(UTC) if parsed.tzinfo is not None else None
+    except (ValueError, OverflowError):  # not ISO, or an offset past year 1 or 9999
         return Problem(ProblemKind.BAD_TIME, text)
-    if parsed.tzinfo is not None:
-        return At(text, instant=parsed.astimezone(UTC))
-    return At(text, parsed.date().isoformat(), parsed.time())
+    if instant is not None:
+        return Problem(ProblemKind.BAD_TIME, text) if zone else At(text, instant=instant)
+    return At(text, parsed.date().isoformat(), parsed.time(), zone)
 
 
 def _known_day(day: str) -> bool:
@@ -126,7 +128,7 @@ def _zone(name: str) -> tzinfo | None:
         return None  # a plain word is never a zone here (``fri``), so no abbreviations
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder or a long name
         return None
 
 
@@ -141,19 +143,23 @@ def resolve(
     """The instant (UTC) ``when`` means for someone in ``zone_name`` at ``now`` (aware), or why it
     cannot be used: past, beyond the horizon, or a local time that does not exist or exists
     twice. The problem's ``token`` is what was asked; ``example`` what would work."""
+    zone = zone_of(zone_name)
     if isinstance(when, After):
         at = now + timedelta(seconds=when.seconds)
     elif when.instant is not None:
         at = when.instant
     else:
-        zone = _zone(when.zone) if when.zone else zone_of(zone_name)
-        assert zone is not None  # parse_when kept only zones that load
+        zone = (_zone(when.zone) or UTC) if when.zone else zone
         local = _local(when, now.astimezone(zone))
-        found = _exact(local, zone, when.text)
+        try:
+            found = _exact(local, zone, when.text)
+        except OverflowError:  # its UTC is before year 1 or after 9999: far past or far ahead
+            far = now if local < now.replace(tzinfo=None) else datetime.max.replace(tzinfo=UTC)
+            return _in_range(when, far, now, horizon_days, zone)
         if isinstance(found, Problem):
             return found
         at = found
-    return _in_range(when, at, now, horizon_days)
+    return _in_range(when, at, now, horizon_days, zone)
 
 
 def _local(when: At, here: datetime) -> datetime:
@@ -186,15 +192,21 @@ def _exact(local: datetime, zone: tzinfo, text: str) -> datetime | Problem:
     return first.astimezone(UTC)
 
 
-def _in_range(when: When, at: datetime, now: datetime, horizon_days: int) -> datetime | Problem:
+def _in_range(
+    when: When, at: datetime, now: datetime, horizon_days: int, zone: tzinfo
+) -> datetime | Problem:
+    """``at`` if it is ahead and within the horizon; else the problem, with what would work
+    in the zone the time was read in (the last day, or the same time tomorrow)."""
     text = when.text if isinstance(when, At) else ""
     if at <= now:
-        clock = when.clock.strftime("%H:%M") if isinstance(when, At) else "22:00"
-        plain = isinstance(when, At) and when.day == "today" and when.instant is None
-        example = f"tomorrow {clock}" if plain else "in 1h"
+        example = "in 1h"
+        if isinstance(when, At) and when.day == "today" and when.instant is None:
+            example = f"tomorrow {when.clock.strftime('%H:%M')}"
+            example += f" {when.zone}" if when.zone else ""
         return Problem(ProblemKind.TIME_PAST, text, example=example)
-    if at - now > timedelta(days=horizon_days):
-        latest = (now + timedelta(days=horizon_days)).date().isoformat()
+    horizon = now + timedelta(days=horizon_days)
+    if at > horizon:
+        latest = horizon.astimezone(zone).date().isoformat()
         return Problem(ProblemKind.TIME_TOO_FAR, text, limit=horizon_days, example=latest)
     return at.astimezone(UTC)
 

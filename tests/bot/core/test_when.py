@@ -473,15 +473,9 @@ def test_utc_has_no_gaps_or_overlaps() -> None:
     assert instant(at("2027-10-31 02:30 UTC"), BERLIN, now) == utc(2027, 10, 31, 2, 30)
 
 
-# Known bugs, pinned as strict xfails until the code is fixed.
+# Defects found by the first test pass, fixed since: each stays as a regression test.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the module docstring says any form but ISO-with-offset may end in a zone, "
-    "but `2026-12-24T18:00 Europe/Berlin` is BAD_TIME",
-)
 @pytest.mark.parametrize("zone", ["UTC", BERLIN])
 def test_iso_without_offset_takes_a_trailing_zone(zone: str) -> None:
     """`2026-12-24T18:00 <zone>` is 18:00 that day in that zone."""
@@ -489,13 +483,6 @@ def test_iso_without_offset_takes_a_trailing_zone(zone: str) -> None:
     assert parse_when("at", text.split()) == At(text, "2026-12-24", time(18, 0), zone)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OSError,
-    reason="_zone catches only ZoneInfoNotFoundError and ValueError, but ZoneInfo raises "
-    "IsADirectoryError for a tzdata directory (America/Argentina) and OSError for a name too "
-    "long, so parse_when, parse_command and zone_of raise",
-)
 @pytest.mark.parametrize("name", ["America/Argentina", "America/Indiana", "America/" + "x" * 300])
 def test_zone_words_the_database_cannot_open_are_not_zones(name: str) -> None:
     """`22:00 America/Argentina` is BAD_TIME, and such a requester's zone is UTC, not a crash."""
@@ -503,24 +490,12 @@ def test_zone_words_the_database_cannot_open_are_not_zones(name: str) -> None:
     assert zone_of(name) is UTC
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="an ISO offset at the edge of datetime's range overflows in astimezone(UTC): "
-    "parse_when raises OverflowError instead of returning BAD_TIME",
-)
 @pytest.mark.parametrize("text", ["9999-12-31T23:00-05:00", "0001-01-01T00:00+05:00"])
 def test_iso_offsets_out_of_range_are_bad_time(text: str) -> None:
     """An ISO instant whose UTC form does not exist is BAD_TIME, not an exception."""
     assert parse_when("at", [text]) == Problem(K.BAD_TIME, text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="a local time whose UTC form is outside datetime's range raises OverflowError in "
-    "_exact instead of being refused as too far or past",
-)
 @pytest.mark.parametrize(
     ("text", "zone", "kind"),
     [
@@ -535,12 +510,6 @@ def test_local_times_at_the_edge_of_time_are_refused(
     assert refused(at(text), zone, THU_NOON).kind is kind
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="TIME_TOO_FAR's example is the horizon's UTC date, not the requester's: in "
-    "Los Angeles on the evening of Dec 31 it names 2026-04-01, a local day with no allowed time",
-)
 def test_too_far_names_the_last_local_day() -> None:
     """The last allowed day is given in the requester's zone, and a time on it is accepted."""
     now = utc(2026, 1, 1, 3, 0)  # 2025-12-31 19:00 in Los Angeles; horizon 2026-03-31 20:00 local
@@ -550,12 +519,6 @@ def test_too_far_names_the_last_local_day() -> None:
     assert isinstance(resolve(at(f"{found.example} 10:00"), la, now), datetime)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="TIME_PAST's `tomorrow HH:MM` example drops the zone typed in the text, so following "
-    "it schedules the stop in the requester's zone instead",
-)
 def test_past_example_keeps_the_named_zone() -> None:
     """`09:00 Europe/Berlin` already past suggests `tomorrow 09:00 Europe/Berlin`."""
     text = "09:00 Europe/Berlin"
