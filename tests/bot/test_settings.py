@@ -159,3 +159,49 @@ def test_token_shapes_are_checked_before_any_call(bot: str, app: str, said: str)
     assert said in text
     assert bot not in text
     assert app not in text
+
+
+def test_schedule_settings_default_to_the_documented_values() -> None:
+    """Reminders 60m and 10m before, 15 minutes of grace, 90 days ahead at most."""
+    s = make()
+    assert s.bms_reminders == (3600.0, 600.0)
+    assert s.bms_schedule_grace == 900.0
+    assert s.bms_schedule_horizon == 90 * 86400.0
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("10s", (10.0,)),
+        ("10m,60m", (3600.0, 600.0)),
+        ("1h, 10m, 10m", (3600.0, 600.0)),
+        ("none", ()),
+        ("", ()),
+    ],
+)
+def test_reminders_take_the_command_durations(given: str, expected: tuple[float, ...]) -> None:
+    """BMS_REMINDERS reads durations as the command does, largest first, once each."""
+    assert make(bms_reminders=given).bms_reminders == expected
+
+
+def test_schedule_durations_as_typed_or_seconds() -> None:
+    """BMS_SCHEDULE_GRACE and BMS_SCHEDULE_HORIZON take 15m or 90d, or plain seconds."""
+    s = make(bms_schedule_grace="1h30m", bms_schedule_horizon="30d")
+    assert (s.bms_schedule_grace, s.bms_schedule_horizon) == (5400.0, 30 * 86400.0)
+    assert make(bms_schedule_grace="120").bms_schedule_grace == 120.0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("bms_reminders", "10m,soon", "'soon' is not a duration"),
+        ("bms_schedule_grace", "a while", "is not a duration"),
+        ("bms_schedule_horizon", "1h", "greater than or equal to 86400"),
+    ],
+)
+def test_bad_schedule_settings_are_named(field: str, value: str, said: str) -> None:
+    """A bad duration is refused at start, naming the setting and what would work."""
+    with pytest.raises(ValidationError) as caught:
+        make(**{field: value})
+    assert field in str(caught.value)
+    assert said in str(caught.value)

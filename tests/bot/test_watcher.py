@@ -1,0 +1,62 @@
+"""The watcher as a clock for scheduled stops: an alarm rings once at its time, a past one rings
+at once (APScheduler's default would drop it), a new alarm replaces the old, a disarmed one
+never rings."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from bot.watcher import Watcher
+
+
+async def _nothing(_: str = "") -> None:
+    return None
+
+
+async def started(rang: list[tuple[str, float]]) -> Watcher:
+    watcher = Watcher(interval=60)
+
+    async def wake(request_id: str) -> None:
+        rang.append((request_id, time.time()))
+
+    watcher.start(_nothing, _nothing, wake)
+    return watcher
+
+
+async def test_an_alarm_rings_once_at_its_time() -> None:
+    """An alarm 0.2 s ahead rings once, not before its time."""
+    rang: list[tuple[str, float]] = []
+    watcher = await started(rang)
+    at = time.time() + 0.2
+    watcher.alarm("req_a", at)
+    assert watcher.alarms()["req_a"] == pytest.approx(at, abs=1e-3)
+    await asyncio.sleep(0.6)
+    await watcher.shutdown()
+    assert [r for r, _ in rang] == ["req_a"]
+    assert rang[0][1] >= at
+
+
+async def test_an_alarm_in_the_past_rings_at_once() -> None:
+    """A time that passed while the bot was down still rings (misfire grace is unlimited)."""
+    rang: list[tuple[str, float]] = []
+    watcher = await started(rang)
+    watcher.alarm("req_b", time.time() - 3600)
+    await asyncio.sleep(0.3)
+    await watcher.shutdown()
+    assert [r for r, _ in rang] == ["req_b"]
+
+
+async def test_a_new_alarm_replaces_the_old_and_disarm_silences_it() -> None:
+    """One alarm per request: the later setting wins; a disarmed alarm never rings."""
+    rang: list[tuple[str, float]] = []
+    watcher = await started(rang)
+    watcher.alarm("req_c", time.time() + 0.1)
+    watcher.alarm("req_c", time.time() + 0.3)
+    watcher.alarm("req_d", time.time() + 0.1)
+    watcher.disarm("req_d")
+    await asyncio.sleep(0.7)
+    await watcher.shutdown()
+    assert [r for r, _ in rang] == ["req_c"]
