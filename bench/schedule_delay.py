@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import sys
 import tempfile
@@ -61,6 +62,18 @@ async def schedule(bot: Bot, channel: str, ids: list[str], seconds: float) -> st
     return request_id
 
 
+async def run_times(bot: Bot, request_ids: list[str]) -> dict[str, float]:
+    """Each request's stored time (``run_at``)."""
+    assert bot.runtime.deps is not None
+    due = {}
+    for request_id in request_ids:
+        row = await bot.runtime.deps.store.requests.get(request_id)
+        assert row is not None
+        assert row.run_at is not None
+        due[request_id] = row.run_at
+    return due
+
+
 def stamp_stops(bot: Bot) -> dict[str, float]:
     """Server id → when the simulator accepted its stop (``time.time()``)."""
     stamps: dict[str, float] = {}
@@ -88,13 +101,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 # Every time counts from the start, so the clicks' own duration does not bunch them.
                 lead = args.lead + n * args.stagger - (time.monotonic() - started)
                 requests.append((await schedule(bot, f"C{n:08d}", ids, lead), ids))
-            deps = bot.runtime.deps
-            assert deps is not None
-            due = {rid: (await deps.store.requests.get(rid)).run_at for rid, _ in requests}  # type: ignore[union-attr]
-            deadline = max(d for d in due.values() if d) + 30
-            while time.time() < deadline and not all(ids[0] in stamps for _, ids in requests):
-                await asyncio.sleep(0.05)
-            delays = [stamps[ids[0]] - due[rid] for rid, ids in requests if ids[0] in stamps]  # type: ignore[operator]
+            due = await run_times(bot, [rid for rid, _ in requests])
+            wait = max(due.values()) - time.time() + 30
+            with contextlib.suppress(AssertionError):  # the table shows what did not stop
+                await bot.slack.wait_for(
+                    lambda: all(ids[0] in stamps for _, ids in requests), timeout=wait
+                )
+            delays = [stamps[ids[0]] - due[rid] for rid, ids in requests if ids[0] in stamps]
             early = [d for d in delays if d < 0]
             return {
                 "environment": environment(),
