@@ -46,6 +46,8 @@ def _names(names: Sequence[str]) -> str:
 
 def _ask(s: RequestSummary, why: str, approvers: str, names: Sequence[str]) -> list[Block]:
     who = f"{user_mention(s.user_id)} asks to stop *{plural(s.total, 'server')}*: {_names(names)}"
+    if s.run_at is not None:
+        who += f"\n🗓️ *At {_date(s.run_at)}* (a scheduled stop: approving schedules it)"
     return [
         section(f"{who}\n{stop_type_line(s.soft)}\n{reason_line(s.reason)}"),
         section(f"*Needs approval* because {inline(why, 300)}.\nApprovers: {approvers}"),
@@ -57,9 +59,10 @@ def approval_request_message(
 ) -> Message:
     """Posted publicly where the request was made; it becomes the request's thread root."""
     count = plural(s.total, "server")
+    when = f"at {_date(s.run_at)}" if s.run_at is not None else "at once"
     dialog = confirm_dialog(
         f"Approve stopping {count}?",
-        f"This stops {count} at once: a forced (HARD) stop. Unsaved data on them is lost.",
+        f"This stops {count} {when}: a forced (HARD) stop. Unsaved data on them is lost.",
         "Approve",
         "Not yet",
     )
@@ -93,9 +96,10 @@ def approval_closed_message(
     return build(text, blocks, metadata=_root_metadata(s.request_id))
 
 
-def approved_reply(approver: str, at: float) -> Message:
-    text = f"✅ Approved by {user_mention(approver)} {_date(at)}. The stop goes out now."
-    return notice(text)
+def approved_reply(approver: str, at: float, run_at: float | None = None) -> Message:
+    """The thread hears the approval; a scheduled stop is announced rather than sent."""
+    then = f"The stop is scheduled for {_date(run_at)}." if run_at else "The stop goes out now."
+    return notice(f"✅ Approved by {user_mention(approver)} {_date(at)}. {then}")
 
 
 def rejected_reply(by: str | None, at: float, note: str | None) -> Message:

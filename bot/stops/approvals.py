@@ -160,7 +160,7 @@ class Approvals:
             return None
         log.info("request approved", extra={"request": req.id, "user": place.user_id})
         thread = thread_of(StopRecord(req, ()), self.poster)
-        await thread.say(approved_reply(place.user_id, now))
+        await thread.say(approved_reply(place.user_id, now, req.run_at))
         return await self._confirm(req, protected)
 
     async def _confirm(self, req: RequestRow, protected: dict[str, str]) -> StopRecord | None:

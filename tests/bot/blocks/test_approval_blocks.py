@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from blocks_limits import assert_within_slack_limits
 
 from bot.blocks.approval import (
     approval_request_message,
+    approved_reply,
     break_glass_alert,
     rejected_reply,
     review_message,
@@ -50,3 +53,17 @@ def test_break_glass_messages_fit() -> None:
     for message in (review, break_glass_alert(SUMMARY, "C1", "https://acme.slack.com/x")):
         assert_within_slack_limits(message)
         assert "<!channel>" not in message.text
+
+
+def test_a_scheduled_approval_request_says_when_not_at_once() -> None:
+    """Approving a scheduled stop schedules it: the request and the reply say when."""
+    scheduled = dataclasses.replace(SUMMARY, run_at=1.8e9 + 3600)
+    message = approval_request_message(scheduled, "always", "<!subteam^S1>", ["web-1"], 1.8e9)
+    assert_within_slack_limits(message)
+    assert "at once" not in str(message.blocks)
+    assert "<!date^1800003600^" in str(message.blocks)
+    assert "scheduled for <!date^1800003600^" in rejected_or_approved(scheduled)
+
+
+def rejected_or_approved(s: RequestSummary) -> str:
+    return approved_reply("U0BOB0001", 1.8e9, s.run_at).text
