@@ -220,7 +220,7 @@ def preview_message(
     title = f"*{plural(len(p.targets), 'server')} to stop*"
     targets = _listing(title, p.targets, target_row, room * 2 // 3, MAX_TARGET_ROWS)
     skipped = _skipped_blocks(p.skipped, room - blocks_size(targets))
-    text = f"Stop {plural(len(p.targets), 'server')}? Preview of request {p.request_id}"
+    text = f"{title} Preview of request {p.request_id}"
     return build(text, [*head, *targets, *skipped, *tail])
 
 

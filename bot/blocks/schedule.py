@@ -233,6 +233,12 @@ def schedule_closed_message(state: str | None) -> Message:
     return notice(words.get(state, "This scheduled stop has started already; follow its thread."))
 
 
+def still_announcing_message() -> Message:
+    return notice(
+        "This scheduled stop's announcement is still being posted; try again in a few seconds."
+    )
+
+
 def moved_meanwhile_message() -> Message:
     return notice("The schedule changed while you were choosing; look at the announcement again.")
 

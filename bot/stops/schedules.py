@@ -34,6 +34,7 @@ from bot.blocks.schedule import (
     schedule_closed_message,
     scheduled_message,
     starting_message,
+    still_announcing_message,
 )
 from bot.bms.errors import CloudError
 from bot.core.audit import AuditKind
@@ -318,7 +319,13 @@ class Schedules:
             await self.trail.note(AuditKind.REFUSED, req, place.user_id, detail=detail)
             await self.poster.tell(place, not_allowed_message(self._who_may(req)), replace=False)
             return None
-        return (await self.roots.adopt(StopRecord(req, ()), place.clicked_ts)).request
+        announced = (await self.roots.adopt(StopRecord(req, ()), place.clicked_ts)).request
+        if announced.root_ts is None:
+            # Its announcement is being posted (or Slack has not said where): a change now
+            # would never show there, so it waits for the announcement.
+            await self.poster.tell(place, still_announcing_message(), replace=False)
+            return None
+        return announced
 
     async def changeable(self, request_id: str, place: Place, *, missed: bool) -> bool:
         """Whether ``place``'s person may postpone (or, ``missed``, reschedule) it now."""
@@ -380,7 +387,7 @@ class Schedules:
             req, state=RequestState.POSTPONED, run_at=new, changed_by=place.user_id, changed_at=now
         )
         thread = thread_of(StopRecord(moved, ()), self.poster)
-        await thread.show(self._announcement(moved))
+        await thread.show(self._announcement(moved), final=True)  # must show the new time
         await thread.say(postponed_reply(place.user_id, req.run_at, new))
         await self._arm(moved)
         return None
@@ -415,7 +422,7 @@ class Schedules:
             late_by=None,
         )
         thread = thread_of(StopRecord(moved, ()), self.poster)
-        await thread.show(self._announcement(moved))
+        await thread.show(self._announcement(moved), final=True)
         await thread.say(rescheduled_reply(place.user_id, new))
         await self._arm(moved)
         return None

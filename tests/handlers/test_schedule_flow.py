@@ -46,8 +46,10 @@ async def schedule(bot: Bot, when: str = "in 1h", count: int = 2) -> str:
     request_id = value_of(preview.blocks, ActionId.CONFIRM)
     assert request_id, texts(preview.blocks)
     assert "<!date^" in texts(preview.blocks)
-    await bot.click(ActionId.CONFIRM, request_id)
+    _, url = await bot.click(ActionId.CONFIRM, request_id)
     await bot.slack.wait_for(lambda: announcement(bot) is not None)
+    # The click's answer comes once the announcement is recorded as the thread root.
+    assert "announced in" in await said_to(bot, url)
     return request_id
 
 
@@ -197,3 +199,26 @@ async def test_a_missed_stop_can_be_rescheduled(tmp_path) -> None:
         await until_state(bot, request_id, RequestState.SCHEDULED)
         await bot.slack.wait_for(lambda: "rescheduled the missed stop" in bot.thread_text())
         assert bot.sim.stop_calls == []
+
+
+async def test_a_time_without_a_zone_is_read_in_the_requesters_slack_zone(tmp_path) -> None:
+    """users.info says America/New_York: `tomorrow 22:00` is 22:00 there, and the preview
+    names the zone."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from tests.fakes.slack_api import FakeSlack
+
+    slack = FakeSlack()
+    slack.add_user(ALICE, name="alice", tz="America/New_York", tz_offset=-5 * 3600)
+    async with running_bot(tmp_path, slack=slack) as bot:
+        server = bot.sim.seed(1)[0]
+        preview, _ = await bot.preview(f"stop {server.id} at tomorrow 22:00")
+        assert "America/New_York" in texts(preview.blocks)
+        request_id = value_of(preview.blocks, ActionId.CONFIRM)
+        assert request_id
+        run_at = (await row(bot, request_id)).run_at
+        assert run_at is not None
+        local = datetime.fromtimestamp(run_at, ZoneInfo("America/New_York"))
+        tomorrow = datetime.now(ZoneInfo("America/New_York")).date() + timedelta(days=1)
+        assert (local.date(), local.hour, local.minute) == (tomorrow, 22, 0)

@@ -20,6 +20,7 @@ from bot.policy.people import Person
 from bot.slack.place import Place
 from bot.stops.service import StopService
 from bot.store import Store
+from bot.store.requests import Start
 from bot.store.schema import stop_reminders
 from tests.support.clock import ManualClock
 
@@ -461,3 +462,53 @@ async def test_the_preview_cancel_cannot_cancel_a_schedule_behind_its_back(world
     request_id = await scheduled(world, 7200)
     assert not await world.store.requests.cancel(request_id, ALICE.user_id, world.clock())
     assert (await row(world, request_id)).state is RequestState.SCHEDULED
+
+
+async def test_a_crash_between_the_start_and_the_stop_call_sends_it_once(world: World) -> None:
+    """Started (CONFIRMED with its chunks) and killed before the POST: the next start sends the
+    stop once, in the announcement's thread."""
+    request_id = await scheduled(world, 7200)
+    req = await row(world, request_id)
+    world.clock.now = req.run_at  # type: ignore[assignment]
+    ids = [[t.id for t in req.targets]]
+    assert await world.store.requests.confirm(
+        request_id, ALICE.user_id, world.clock(), ids, by=Start.SCHEDULE
+    )
+    restarted = service_for(world)
+    await restarted.resume_all()
+    assert len(world.cloud.stop_calls) == 1
+    assert (await row(world, request_id)).state is RequestState.SUBMITTED
+    await restarted.resume_all()
+    await restarted.wake(request_id)
+    assert len(world.cloud.stop_calls) == 1
+
+
+async def test_a_restart_after_the_stop_ran_does_nothing_again(world: World) -> None:
+    """Once a scheduled stop has run, restarts and late alarms never run it again."""
+    request_id = await scheduled(world, 7200)
+    await at_time(world, request_id)
+    world.cloud.finish(next(iter(world.cloud.jobs)))
+    await world.service.tick(request_id)
+    assert (await row(world, request_id)).state is RequestState.FINISHED
+    restarted = service_for(world)
+    await restarted.resume_all()
+    await restarted.wake(request_id)
+    await restarted.housekeeping()
+    assert len(world.cloud.stop_calls) == 1
+
+
+async def test_a_change_before_the_announcement_is_recorded_is_refused_not_silent(
+    world: World,
+) -> None:
+    """Scheduled but its announcement not yet recorded (Slack slow to answer): a Cancel or
+    Postpone is told to try again in a moment and changes nothing, instead of changing a
+    schedule whose announcement would never show it."""
+    servers = world.cloud.add(1)
+    await world.service.preview(StopCommand((servers[0].id,), False, None, when=After(7200)), ALICE)
+    [req] = await world.store.requests.in_states([RequestState.PREVIEWED])
+    assert await world.store.schedules.schedule(req.id, ALICE.user_id, world.clock(), [])
+    await world.service.cancel_schedule(req.id, ALICE)
+    assert await world.service.postpone(req.id, ALICE, After(3600)) is None
+    assert (await row(world, req.id)).state is RequestState.SCHEDULED
+    told = [s for s in world.poster.calls("respond") if "still being posted" in s.text]
+    assert len(told) == 2
