@@ -177,6 +177,10 @@ def sources_of(target: RequestState) -> frozenset[RequestState]:
     return frozenset(s for s, allowed in TRANSITIONS.items() if target in allowed)
 
 
+def reminder_sources_of(target: ReminderState) -> frozenset[ReminderState]:
+    return frozenset(s for s, allowed in REMINDER_TRANSITIONS.items() if target in allowed)
+
+
 def chunk_sources_of(target: ChunkState) -> frozenset[ChunkState]:
     return frozenset(s for s, allowed in CHUNK_TRANSITIONS.items() if target in allowed)
 

@@ -21,6 +21,7 @@ from bot.core.lifecycle import (
     WAITING_STATES,
     ReminderState,
     RequestState,
+    reminder_sources_of,
 )
 from bot.store.audit import append_after_write
 from bot.store.database import Database
@@ -172,9 +173,10 @@ class ScheduleStore:
         return await self._reminder_to(reminder_id, ReminderState.SKIPPED, now)
 
     async def _reminder_to(self, reminder_id: int, to: ReminderState, now: float) -> bool:
+        sources = [s.value for s in reminder_sources_of(to)]
         stmt = (
             stop_reminders.update()
-            .where(M.id == reminder_id, M.state == ReminderState.PENDING.value)
+            .where(M.id == reminder_id, M.state.in_(sources))
             .values({M.state: to.value, M.updated_at: now})
         )
         async with self._db.begin() as conn:
@@ -207,9 +209,10 @@ def _changed(by: str, now: float) -> dict[sa.Column[Any], Any]:
 
 
 async def _drop_pending(conn: AsyncConnection, request_id: str, now: float) -> None:
+    sources = [s.value for s in reminder_sources_of(ReminderState.DROPPED)]
     stmt = (
         stop_reminders.update()
-        .where(M.request_id == request_id, M.state == ReminderState.PENDING.value)
+        .where(M.request_id == request_id, M.state.in_(sources))
         .values({M.state: ReminderState.DROPPED.value, M.updated_at: now})
     )
     await conn.execute(stmt)
