@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from bot.core.lifecycle import (
     CHUNK_TRANSITIONS,
+    REMINDER_TRANSITIONS,
     TRANSITIONS,
     ChunkState,
+    ReminderState,
     RequestState,
     chunk_sources_of,
     chunks,
+    reminder_sources_of,
     sources_of,
 )
 
@@ -59,9 +62,25 @@ def test_final_states_have_no_exit() -> None:
 
 
 def test_every_state_has_a_rule() -> None:
-    """Each state of both machines is listed, so no move is decided by omission."""
+    """Each state of the three machines is listed, so no move is decided by omission."""
     assert set(TRANSITIONS) == set(RequestState)
     assert set(CHUNK_TRANSITIONS) == set(ChunkState)
+    assert set(REMINDER_TRANSITIONS) == set(ReminderState)
+
+
+def test_a_schedule_starts_only_from_waiting_or_missed_and_a_reminder_posts_once() -> None:
+    """The time (or Run now) starts a schedule; only a waiting one is missed or postponed; a
+    reminder leaves PENDING once and never comes back."""
+    waiting = {RequestState.SCHEDULED, RequestState.POSTPONED}
+    assert sources_of(RequestState.MISSED) == waiting
+    assert sources_of(RequestState.POSTPONED) == waiting
+    assert sources_of(RequestState.SCHEDULED) == {
+        RequestState.PREVIEWED,
+        RequestState.APPROVED,
+        RequestState.MISSED,
+    }
+    assert reminder_sources_of(ReminderState.SENT) == {ReminderState.PENDING}
+    assert reminder_sources_of(ReminderState.PENDING) == frozenset()
 
 
 def test_chunk_sent_at_most_once() -> None:
