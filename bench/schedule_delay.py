@@ -39,15 +39,7 @@ from bench._support import (
     write_results,
 )
 from bot.ids import ActionId
-from tests.support.harness import Bot, running_bot
-
-
-def confirm_value(blocks: list[dict[str, Any]]) -> str | None:
-    for block in blocks:
-        for element in block.get("elements", []):
-            if element.get("action_id") == ActionId.CONFIRM:
-                return str(element["value"])
-    return None
+from tests.support.harness import Bot, running_bot, value_of
 
 
 async def schedule(bot: Bot, channel: str, ids: list[str], seconds: float) -> str:
@@ -55,7 +47,7 @@ async def schedule(bot: Bot, channel: str, ids: list[str], seconds: float) -> st
     bot.slack.add_channel(channel, name=channel.lower())
     _, url = await bot.command(f"stop {' '.join(ids)} in {round(seconds)}s", channel=channel)
     await bot.slack.wait_for(lambda: bool(bot.responses(url)), timeout=10)
-    request_id = confirm_value(bot.responses(url)[0].blocks or [])
+    request_id = value_of(bot.responses(url)[0].blocks, ActionId.CONFIRM)
     if request_id is None:
         raise RuntimeError(f"{channel}: no Schedule button: {bot.responses(url)[0].text}")
     await bot.click(ActionId.CONFIRM, request_id, channel=channel)

@@ -129,16 +129,22 @@ def job_polls(sim: Simulator) -> int:
     return sum(1 for r in sim.request_log if r.method == "GET" and "/jobs/" in r.path)
 
 
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+@contextlib.asynccontextmanager
+async def world_of(
+    tmp_path: Path, *, stop_seconds: float, channel_name: str, **env: str
+) -> AsyncIterator[World]:
+    """The fake Slack and the simulator here, the bot's environment for a child process."""
     slack = FakeSlack()
     await slack.start()
-    slack.add_channel(CHANNEL, name="incident-42")
-    # Slow servers: the job is still RUNNING when the first bot is killed.
-    sim = new_simulator(stop_seconds=2.5)
+    slack.add_channel(CHANNEL, name=channel_name)
+    sim = new_simulator(stop_seconds=stop_seconds)
     running: RunningSimulator = await start_simulator(sim)
-    env = bot_env(slack.api_url, running.url, tmp_path / "bot.db", free_port())
-    w = World(slack, sim, env, tmp_path)
+    w = World(
+        slack,
+        sim,
+        bot_env(slack.api_url, running.url, tmp_path / "bot.db", free_port(), **env),
+        tmp_path,
+    )
     try:
         yield w
     finally:
@@ -146,6 +152,13 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             await bot.terminate()
         await running.close()
         await slack.close()
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    # Slow servers: the job is still RUNNING when the first bot is killed.
+    async with world_of(tmp_path, stop_seconds=2.5, channel_name="incident-42") as w:
+        yield w
 
 
 async def test_kill_mid_poll_then_restart_reports_once(world: World) -> None:

@@ -14,12 +14,15 @@ from typing import Any
 import pytest
 
 from bot.ids import ActionId, MetadataEvent
-from simulator.runner import RunningSimulator, start_simulator
-from tests.bot.test_runtime_restart import World, assert_each_part_once, assert_no_secrets
-from tests.fakes.slack_api import FakeSlack
+from tests.bot.test_runtime_restart import (
+    World,
+    assert_each_part_once,
+    assert_no_secrets,
+    world_of,
+)
 from tests.fakes.slack_requests import CHANNEL, slash_command
-from tests.support.bot_process import BotProcess, bot_env, free_port
-from tests.support.harness import new_simulator
+from tests.support.bot_process import BotProcess
+from tests.support.harness import value_of
 from tests.support.slack_text import readable
 
 pytestmark = pytest.mark.slow
@@ -29,29 +32,10 @@ ANNOUNCED = "Scheduled stop of 2 servers"
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
-    slack = FakeSlack()
-    await slack.start()
-    slack.add_channel(CHANNEL, name="maintenance")
-    sim = new_simulator(stop_seconds=1.0)
-    running: RunningSimulator = await start_simulator(sim)
-    env = bot_env(slack.api_url, running.url, tmp_path / "bot.db", free_port(), BMS_REMINDERS="10s")
-    w = World(slack, sim, env, tmp_path)
-    try:
+    async with world_of(
+        tmp_path, stop_seconds=1.0, channel_name="maintenance", BMS_REMINDERS="10s"
+    ) as w:
         yield w
-    finally:
-        for bot in w.bots:
-            await bot.terminate()
-        await running.close()
-        await slack.close()
-
-
-def confirm_value(blocks: list[dict[str, Any]]) -> str | None:
-    """The request id on the preview's confirm button (Schedule is not a danger button)."""
-    for block in blocks:
-        for element in block.get("elements", []):
-            if element.get("action_id") == ActionId.CONFIRM:
-                return str(element["value"])
-    return None
 
 
 async def schedule(world: World, bot: BotProcess, ids: list[str]) -> str:
@@ -61,10 +45,13 @@ async def schedule(world: World, bot: BotProcess, ids: list[str]) -> str:
         bot, *slash_command(f"stop {' '.join(ids)} in {LEAD}s reason: patching", response_url=url)
     )
     await world.wait_for(
-        lambda: any(r.url == url and confirm_value(r.blocks or []) for r in world.slack.responses)
+        lambda: any(
+            r.url == url and value_of(r.blocks or [], ActionId.CONFIRM)
+            for r in world.slack.responses
+        )
     )
     preview = next(r for r in world.slack.responses if r.url == url and r.blocks)
-    request_id = confirm_value(preview.blocks or [])
+    request_id = value_of(preview.blocks, ActionId.CONFIRM)
     assert request_id, world.logs()
     assert "<!date^" in str(preview.blocks), "the preview shows the time as Slack's date token"
     await world.confirm(bot, request_id)

@@ -17,7 +17,7 @@ from bot.ids import ActionId, BlockId, CallbackId
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import ALICE, BOB, CHANNEL
 from tests.support.bot_process import audit_verify
-from tests.support.harness import Bot, running_bot, texts
+from tests.support.harness import Bot, running_bot, texts, value_of
 
 CAROL, DAVE, GUEST = "U0CAROL01", "U0DAVE001", "U0GUEST01"
 AUDIT_CHANNEL = "C0AUDIT01"
@@ -70,14 +70,6 @@ def workspace() -> FakeSlack:
     slack.add_usergroup(LEADS, "sre-leads", [BOB, DAVE])
     slack.add_channel(AUDIT_CHANNEL, name="audit")
     return slack
-
-
-def value_of(blocks: list[dict[str, Any]] | None, action_id: str) -> str | None:
-    for block in blocks or []:
-        for element in block.get("elements", []):
-            if element.get("action_id") == action_id:
-                return str(element["value"])
-    return None
 
 
 async def said(bot: Bot, url: str) -> str:

@@ -13,7 +13,7 @@ import pytest
 from bot.core.lifecycle import RequestState
 from bot.ids import ActionId, BlockId, CallbackId
 from tests.fakes.slack_requests import ALICE, BOB, CHANNEL
-from tests.support.harness import Bot, running_bot, texts
+from tests.support.harness import Bot, running_bot, texts, value_of
 
 THREAD = "1764255600.000100"
 
@@ -22,14 +22,6 @@ THREAD = "1764255600.000100"
 async def bot(tmp_path):
     async with running_bot(tmp_path, bms_reminders="10m") as b:
         yield b
-
-
-def value_of(blocks: list[dict[str, Any]] | None, action_id: str) -> str | None:
-    for block in blocks or []:
-        for element in block.get("elements", []):
-            if element.get("action_id") == action_id:
-                return str(element["value"])
-    return None
 
 
 async def row(bot: Bot, request_id: str):

@@ -176,6 +176,15 @@ class Bot:
         ]
 
 
+def value_of(blocks: list[dict[str, Any]] | None, action_id: str) -> str | None:
+    """The value of the button with ``action_id`` (None when the message has none)."""
+    for block in blocks or []:
+        for element in block.get("elements", []):
+            if element.get("action_id") == action_id:
+                return str(element["value"])
+    return None
+
+
 def button_value(blocks: list[dict[str, Any]]) -> str | None:
     for block in blocks:
         for element in block.get("elements", []):
