@@ -5,7 +5,6 @@ Postpone, the alarm, Run now and Reschedule, odd time zones, and the words peopl
 from __future__ import annotations
 
 import asyncio
-import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -520,17 +519,3 @@ async def test_approving_a_later_stop_does_not_say_it_goes_out_now(world, people
     assert world.cloud.stop_calls == []
     said = "\n".join(s.message.text for s in world.poster.calls("post"))
     assert "goes out now" not in said, said
-
-
-# This file and its namesake in tests/handlers/ share a basename, and tests/ has no packages, so
-# pytest imports both as ``test_fault_hunt_schedule``. Once pytest has imported this one it looks
-# up ``setUpModule`` on it (Module.collect); that moment moves this module aside in sys.modules,
-# so the other file can be imported under the name too. Rename one file to drop this.
-def __getattr__(name: str) -> object:
-    if name == "setUpModule" and sys.modules.get(__name__) is sys.modules[_ALIAS]:
-        del sys.modules[__name__]
-    raise AttributeError(name)
-
-
-_ALIAS = "tests_bot_stops_test_fault_hunt_schedule"
-sys.modules[_ALIAS] = sys.modules[__name__]
