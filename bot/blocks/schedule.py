@@ -22,7 +22,7 @@ from bot.blocks.message import (
 )
 from bot.blocks.preview import reason_line, skipped_row
 from bot.blocks.problems import problem_line
-from bot.blocks.text import code, duration, inline, plural, slack_date, user_mention
+from bot.blocks.text import code, duration, escape, inline, plural, slack_date, user_mention
 from bot.core.models import ScheduleSummary, Skipped
 from bot.core.problems import Problem
 from bot.ids import ActionId, BlockId, CallbackId, MetadataEvent
@@ -32,7 +32,7 @@ _STATE_LINES = {
     "scheduled": "🗓️ *Scheduled*",
     "postponed": "🗓️ *Postponed*",
     "cancelled": "🚫 *Cancelled*: nothing will be stopped.",
-    "missed": "⚠️ *Missed*: the bot was not running at the time, so nothing was stopped.",
+    "missed": "⚠️ *Missed*: it could not run at its time, so nothing was stopped.",
 }
 
 
@@ -150,11 +150,17 @@ def reminder_message(s: ScheduleSummary, now: float) -> Message:
     return build(text, [section(text)], metadata=metadata)
 
 
-def starting_message(count: int, late: float | None, changed: Sequence[Skipped]) -> Message:
-    """The thread hears the stop start: how late (if it is), and what changed since."""
+BOT_AWAY = "the bot was not running at the time"
+
+
+def starting_message(
+    count: int, late: float | None, changed: Sequence[Skipped], why_late: str | None = None
+) -> Message:
+    """The thread hears the stop start: how late (if it is) and why, and what changed since.
+    ``why_late``: what kept it from starting on time (None: the bot was not running)."""
     text = f"▶️ Starting the scheduled stop of {plural(count, 'server')} now."
     if late is not None:
-        text += f" It runs *{duration(late)} late*: the bot was not running at the time."
+        text += f" It runs *{duration(late)} late*: {escape(why_late or BOT_AWAY)}."
     lines = [section(text)]
     if changed:
         title = f"*Left out: {plural(len(changed), 'server')} changed since the announcement*"
@@ -175,9 +181,10 @@ def nothing_left_scheduled_message(changed: Sequence[Skipped], taken: int) -> Me
 def missed_message(s: ScheduleSummary) -> Message:
     """In the thread, to the requester: what was missed, and the two ways on."""
     late = duration(s.late_by or 0)
+    why = escape(s.late_reason or BOT_AWAY)
     text = (
-        f"⚠️ {user_mention(s.user_id)}: the stop due at {when(s.run_at)} was *missed*: the bot "
-        f"was not running then, and {late} is more than it may run late. Nothing was stopped. "
+        f"⚠️ {user_mention(s.user_id)}: the stop due at {when(s.run_at)} was *missed*: {why}, "
+        f"and {late} is more than it may run late. Nothing was stopped. "
         "Run it now, or pick a new time."
     )
     buttons = actions(
@@ -221,16 +228,39 @@ def not_allowed_message(who_may: str) -> Message:
     return notice(f"Only {who_may} can change this scheduled stop.")
 
 
-def schedule_closed_message(state: str | None) -> Message:
-    """A button or command for a schedule that no longer waits."""
-    words = {
-        None: "There is no such scheduled stop.",
-        "cancelled": "This scheduled stop was cancelled already.",
-        "missed": "This scheduled stop was missed: use Run now or Reschedule in its thread.",
-        "scheduled": "This stop is not missed: it is still scheduled.",
-        "postponed": "This stop is not missed: it is still scheduled.",
-    }
-    return notice(words.get(state, "This scheduled stop has started already; follow its thread."))
+_STATE_WORDS = {
+    "previewed": "This stop is not scheduled yet: use Schedule or Cancel on your preview.",
+    "awaiting_approval": (
+        "This stop waits for an approval and is not scheduled yet: the requester can Withdraw "
+        "it on the approval request."
+    ),
+    "approved": "This stop was just approved and is being scheduled; try again in a moment.",
+    "cancelled": "This scheduled stop was cancelled already.",
+    "missed": "This scheduled stop was missed: use Run now or Reschedule in its thread.",
+    "scheduled": "This stop is not missed: it is still scheduled.",
+    "postponed": "This stop is not missed: it is still scheduled.",
+    "expired": "This request expired before it was scheduled.",
+    "rejected": "This request was rejected; it was never scheduled.",
+    "approval_expired": "This request's approval expired; it was never scheduled.",
+}
+STARTED = "This scheduled stop has started already; follow its thread."
+
+
+def schedule_closed_message(state: str | None, *, scheduled: bool = True) -> Message:
+    """A button or command for a schedule that cannot take it in its state (``scheduled``
+    False: the request is not a scheduled stop at all)."""
+    if state is None:
+        return notice("There is no such scheduled stop. `/bms schedule` lists this channel's.")
+    if not scheduled:
+        return notice("That request is not a scheduled stop; there is nothing to cancel there.")
+    return notice(_STATE_WORDS.get(state, STARTED))
+
+
+def starting_now_message() -> Message:
+    return notice(
+        "The time of this stop has come: it is starting (or being tried again), so it can no "
+        "longer be postponed."
+    )
 
 
 def still_announcing_message() -> Message:

@@ -114,6 +114,7 @@ class ScheduleSummary:
     changed_by: str | None = None  # who cancelled, postponed or rescheduled it last
     changed_at: float | None = None
     late_by: float | None = None  # missed: how late the bot was
+    late_reason: str | None = None  # why it could not start at its time (None: the bot was away)
     approved_by: str | None = None
 
     @property

@@ -25,6 +25,7 @@ first.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Callable
@@ -359,9 +360,13 @@ def _parse_postpone(rest: str) -> PostponeCommand | ParseError:
 
 def parse_postponement(words: list[str]) -> When | Problem:
     """A new time for a schedule (the command's, or the Postpone modal's): a duration moves it
-    later by that much, anything else is a time as after ``at``."""
+    later by that much, ``in <duration>`` puts it that long from now, anything else is a time
+    as after ``at``."""
     if not words:
         return Problem(ProblemKind.POSTPONE_NEEDS_TIME)
+    if words[0].lower() == "in":  # as for `stop … in 2h`: from now
+        soon = parse_when("in", words[1:])
+        return dataclasses.replace(soon, from_now=True) if isinstance(soon, After) else soon
     if len(words) == 1:
         by = parse_when("in", words)
         if isinstance(by, After):

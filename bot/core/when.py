@@ -38,9 +38,12 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\S+", re.ASCII)
 
 @dataclass(frozen=True, slots=True)
 class After:
-    """``in <duration>``: this many seconds from the moment the command is read."""
+    """``in <duration>``: this many seconds from the moment the command is read. Postponing,
+    a bare duration counts from the schedule's own time (``2h``: two hours later), and
+    ``in 2h`` from now (``from_now``)."""
 
     seconds: float
+    from_now: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +138,11 @@ def _zone(name: str) -> tzinfo | None:
 def zone_of(name: str | None) -> tzinfo:
     """The requester's Slack zone (``users.info`` ``tz``), UTC if unset or unknown here."""
     return (_zone(name) if name else None) or UTC
+
+
+def zone_name(name: str | None) -> str:
+    """The name of the zone ``zone_of`` reads times in (``UTC`` for one it cannot load)."""
+    return _name(zone_of(name))
 
 
 def resolve(

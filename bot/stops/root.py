@@ -1,9 +1,10 @@
 """Step 3a: a confirmed request gets its public root message before anything is sent.
 
-One root per request, whatever Slack does: a post Slack takes without answering ("no answer")
-may be in the channel, so before posting again the bot looks for it by its metadata and adopts
-it. While Slack can say neither, the request stays CONFIRMED and nothing is sent; housekeeping
-tries again, and an old confirmation is never acted on (the thread then says so).
+One root per request, whatever Slack does: a post Slack takes without answering ("no answer"),
+or one the bot died right after, may be in the channel, so before posting again the bot looks
+for it by its metadata and adopts it. While Slack can say neither, the request stays CONFIRMED
+and nothing is sent; housekeeping tries again, and an old confirmation is never acted on (the
+thread then says so).
 """
 
 from __future__ import annotations
@@ -68,6 +69,10 @@ class Roots:
         if req.root_ts:
             return record
         thread = thread_of(record, self.poster)
+        if req.root_unsure_at is None:
+            # Marked before the first post: a crash between Slack taking it and its ts being
+            # recorded leaves the mark, so the next try looks for it before posting again.
+            await self.requests.root_unsure(req.id, self.clock())
         for attempt in range(ATTEMPTS):
             if attempt or req.root_unsure_at is not None:
                 found = await self._look(thread, req)
@@ -157,6 +162,7 @@ class Roots:
         if place is None and exc.transient:
             return
         now = self.clock()
+        await self.requests.no_root(req.id, now)
         await self.requests.move(req.id, RequestState.PREVIEWED, now)
         if isinstance(exc, NotInChannel):
             notice = not_in_channel_message()

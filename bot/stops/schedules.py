@@ -34,6 +34,7 @@ from bot.blocks.schedule import (
     schedule_closed_message,
     scheduled_message,
     starting_message,
+    starting_now_message,
     still_announcing_message,
 )
 from bot.bms.errors import CloudError
@@ -99,8 +100,9 @@ class Schedules:
         actor = await self.trail.who(place.user_id if place and not approved else req.user_id)
         detail = {"run_at": _iso(req.run_at), "reminders": str(len(reminders))}
         audit = [self.trail.event(AuditKind.SCHEDULED, req, actor, detail=detail)]
+        late = APPROVED_LATE if approved and req.run_at <= now else None
         if not await self.schedules.schedule(
-            req.id, req.user_id, now, reminders, approved=approved, audit=audit
+            req.id, req.user_id, now, reminders, approved=approved, late_reason=late, audit=audit
         ):
             if place is not None:
                 await self._lost_click(req.id, place, now)
@@ -142,6 +144,23 @@ class Schedules:
         others = f" or {mentions(changers, self.gate.groups)}" if changers else ""
         return f"<@{req.user_id}>{others}"
 
+    async def _show(self, request_id: str) -> None:
+        """The announcement as the row says now, read again after each edit until it holds
+        still: two changes racing (a Cancel landing during a Postpone) can each edit, but the
+        last edit always shows the last change. A schedule that has started is the progress
+        message's now; it is left alone."""
+        shown: tuple[object, ...] | None = None
+        for _ in range(SHOW_ATTEMPTS):
+            req = await self.requests.get(request_id)
+            if req is None or req.run_at is None or req.state not in _ANNOUNCED:
+                return
+            now_showing = (req.state, req.run_at, req.changed_by)
+            if now_showing == shown:
+                return
+            record = StopRecord(req, ())
+            await thread_of(record, self.poster).show(self._announcement(req), final=True)
+            shown = now_showing
+
     async def announce_unseen(self) -> None:
         """Waiting schedules whose announcement Slack never confirmed: find it or post it."""
         for req in await self.schedules.unannounced():
@@ -158,7 +177,9 @@ class Schedules:
         self.alarms.alarm(req.id, next_wake(pending, req.run_at, self.clock()))
 
     async def rebuild(self) -> int:
-        """At start: an alarm for every waiting schedule (a past time rings at once)."""
+        """At start: the announcements a crash kept from Slack, then an alarm for every waiting
+        schedule (a past time rings at once)."""
+        await self.announce_unseen()
         waiting = await self.schedules.waiting()
         for req in waiting:
             await self._arm(req)
@@ -182,6 +203,10 @@ class Schedules:
         req = await self.requests.get(request_id)
         if req is None or req.state not in WAITING_STATES or req.run_at is None:
             return None
+        if req.root_ts is None:  # a crash (or a silent Slack) came before its announcement
+            opened = await self.roots.open(StopRecord(req, ()), None, self._announcement(req))
+            req = opened.request if opened is not None else req
+        assert req.run_at is not None
         now = self.clock()
         pending = [(r.id, r.due_at) for r in await self.schedules.pending(req.id)]
         plan = reminders_due(pending, req.run_at, now)
@@ -212,9 +237,8 @@ class Schedules:
         missed = dataclasses.replace(
             req, state=RequestState.MISSED, late_by=now - (req.run_at or now)
         )
-        thread = thread_of(StopRecord(missed, ()), self.poster)
-        await thread.show(self._announcement(missed), final=True)
-        await thread.say(missed_message(missed.schedule()))
+        await self._show(req.id)
+        await thread_of(StopRecord(missed, ()), self.poster).say(missed_message(missed.schedule()))
 
     async def _start(
         self, req: RequestRow, by: Start, now: float, user_id: str | None = None
@@ -230,6 +254,7 @@ class Schedules:
                 "could not check a due schedule; trying again",
                 extra={"request": req.id, "error": str(exc)},
             )
+            await self.schedules.note_late(req.id, _why_not_now(exc), now)
             self.alarms.alarm(req.id, now + RETRY_SECONDS)
             return None
         if not check.verdict.allowed:
@@ -270,7 +295,10 @@ class Schedules:
         log.info("scheduled stop starting", extra={"request": req.id, "late_by": late or 0})
         await thread_of(record, self.poster).say(
             starting_message(
-                len(record.request.targets), late, [s for s in left_out if s.id in set(ids)]
+                len(record.request.targets),
+                late,
+                [s for s in left_out if s.id in set(ids)],
+                req.late_reason,
             )
         )
         return record
@@ -288,12 +316,8 @@ class Schedules:
         if not await self.schedules.cancel(req.id, by or "", now, audit):
             return False
         self.alarms.disarm(req.id)
-        closed = dataclasses.replace(
-            req, state=RequestState.CANCELLED, changed_by=by, changed_at=now
-        )
-        thread = thread_of(StopRecord(closed, ()), self.poster)
-        await thread.show(self._announcement(closed), final=True)
-        await thread.say(reply)
+        await self._show(req.id)
+        await thread_of(StopRecord(req, ()), self.poster).say(reply)
         return True
 
     # -- people changing it ------------------------------------------------------------------
@@ -305,9 +329,10 @@ class Schedules:
         are told why not."""
         req = await self.requests.get(request_id)
         if req is None or req.run_at is None or req.state not in states:
-            await self.poster.tell(
-                place, schedule_closed_message(req.state.value if req else None), replace=False
-            )
+            await self._cannot(req, place)
+            return None
+        if states == WAITING_STATES and req.run_at <= self.clock():
+            await self.poster.tell(place, starting_now_message(), replace=False)
             return None
         try:
             allowed = await self.gate.may_change_schedule(req, place.user_id)
@@ -387,7 +412,7 @@ class Schedules:
             req, state=RequestState.POSTPONED, run_at=new, changed_by=place.user_id, changed_at=now
         )
         thread = thread_of(StopRecord(moved, ()), self.poster)
-        await thread.show(self._announcement(moved), final=True)  # must show the new time
+        await self._show(req.id)
         await thread.say(postponed_reply(place.user_id, req.run_at, new))
         await self._arm(moved)
         return None
@@ -422,7 +447,7 @@ class Schedules:
             late_by=None,
         )
         thread = thread_of(StopRecord(moved, ()), self.poster)
-        await thread.show(self._announcement(moved), final=True)
+        await self._show(req.id)
         await thread.say(rescheduled_reply(place.user_id, new))
         await self._arm(moved)
         return None
@@ -449,7 +474,8 @@ class Schedules:
         """The new time ``when`` names for this person (a duration counts from ``base``), or
         the words of what is wrong with it."""
         zone = await self._zone(place.user_id)
-        start = datetime.fromtimestamp(base if isinstance(when, After) else now, UTC)
+        counts_from = base if isinstance(when, After) and not when.from_now else now
+        start = datetime.fromtimestamp(counts_from, UTC)
         resolved = resolve(when, zone, start, self.rules.horizon_days)
         if isinstance(resolved, Problem):
             return problem_line(resolved)
@@ -465,9 +491,37 @@ class Schedules:
 
     async def _changed_meanwhile(self, request_id: str, place: Place) -> None:
         fresh = await self.requests.get(request_id)
+        if fresh is not None and fresh.state in WAITING_STATES:
+            due_now = fresh.run_at is not None and fresh.run_at <= self.clock()
+            await self.poster.tell(
+                place,
+                starting_now_message() if due_now else moved_meanwhile_message(),
+                replace=False,
+            )
+            return
+        await self._cannot(fresh, place)
+
+    async def _cannot(self, req: RequestRow | None, place: Place) -> None:
+        """Why a schedule's button or command cannot act on ``req`` as it is."""
+        state = req.state.value if req else None
+        scheduled = req is None or req.run_at is not None
         await self.poster.tell(
-            place, schedule_closed_message(fresh.state.value if fresh else None), replace=False
+            place, schedule_closed_message(state, scheduled=scheduled), replace=False
         )
+
+
+APPROVED_LATE = "it was approved only after its time"
+SHOW_ATTEMPTS = 3
+_ANNOUNCED = SCHEDULE_OPEN_STATES | {RequestState.CANCELLED}
+
+
+def _why_not_now(exc: Exception) -> str:
+    """Why a due stop could not start this moment, as the thread will say it."""
+    if isinstance(exc, DirectoryUnavailable):
+        return "Slack could not say who the requester is at its time, so it was tried again"
+    return (
+        "Huawei Cloud could not be reached to check the servers at its time, so it was tried again"
+    )
 
 
 def _iso(at: float) -> str:

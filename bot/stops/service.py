@@ -31,7 +31,7 @@ from bot.core.lifecycle import CHUNK_SETTLED, RequestState
 from bot.core.parser import StopCommand
 from bot.core.problems import Problem
 from bot.core.schedule import RETRY_SECONDS, Scheduling
-from bot.core.when import When, resolve
+from bot.core.when import When, resolve, zone_name
 from bot.logs import request_id_var
 from bot.policy.model import Policy
 from bot.policy.people import DirectoryUnavailable
@@ -109,7 +109,7 @@ class StopService:
         except DirectoryUnavailable:
             await self.poster.tell(place, directory_down_message())
             return
-        run_at = None
+        run_at, zone = None, zone_name(person.tz)
         if command.when is not None:
             at = resolve(command.when, person.tz, self._utcnow(), self.scheduling.horizon_days)
             if isinstance(at, Problem):
@@ -132,13 +132,13 @@ class StopService:
             )
             return
         try:
-            shown = await self.previews.prepare(command, place, verdict, run_at, person.tz)
+            shown = await self.previews.prepare(command, place, verdict, run_at, zone)
         except CloudError as err:
             log.warning("lookup failed", extra={"error": str(err)})
             await self.poster.tell(place, cloud_error_message(err, "looking up the servers"))
             return
         approvers = mentions(shown.approval.approvers, self.gate.groups) if shown.approval else ""
-        when = when_line(run_at.timestamp(), self.now(), person.tz) if run_at else ""
+        when = when_line(run_at.timestamp(), self.now(), zone) if run_at else ""
         await self.poster.tell(place, preview_message(shown, approvers=approvers, when=when))
 
     def _utcnow(self) -> datetime:

@@ -277,6 +277,10 @@ class RequestStore:
         """Slack did not answer the root post: it may be there; look before posting another."""
         await self._cas(R.id == request_id, {R.root_unsure_at: now, R.updated_at: now})
 
+    async def no_root(self, request_id: str, now: float) -> None:
+        """Slack refused the root post (it answered): there is nothing to look for."""
+        await self._cas(R.id == request_id, {R.root_unsure_at: None, R.updated_at: now})
+
     async def part_unsure(self, request_id: str, now: float) -> None:
         """Slack did not answer the next report part: look for it before posting it again."""
         await self._cas(R.id == request_id, {R.part_unsure_at: now, R.updated_at: now})

@@ -64,6 +64,7 @@ class RequestRow:
     changed_by: str | None = None  # who last cancelled, postponed or ran it now
     changed_at: float | None = None
     late_by: float | None = None  # how late a scheduled stop started
+    late_reason: str | None = None  # why it could not start at its time (None: the bot was away)
 
     @property
     def scheduled(self) -> bool:
@@ -88,6 +89,7 @@ class RequestRow:
             changed_by=self.changed_by,
             changed_at=self.changed_at,
             late_by=self.late_by,
+            late_reason=self.late_reason,
             approved_by=self.decided_by if self.approval and not self.break_glass else None,
         )
 
@@ -131,6 +133,7 @@ class RequestRow:
             changed_by=m["changed_by"],
             changed_at=m["changed_at"],
             late_by=m["late_by"],
+            late_reason=m["late_reason"],
         )
 
 

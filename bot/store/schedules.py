@@ -56,10 +56,12 @@ class ScheduleStore:
         reminders: Reminders,
         *,
         approved: bool = False,
+        late_reason: str | None = None,
         audit: Audit = (),
     ) -> bool:
         """PREVIEWED → SCHEDULED by its requester's click before the preview expires and
-        before its time (or APPROVED → SCHEDULED, ``approved``), with its reminders."""
+        before its time (or APPROVED → SCHEDULED, ``approved``, whose time may have passed:
+        ``late_reason`` says so), with its reminders."""
         if approved:
             guard = R.state == RequestState.APPROVED.value
         else:
@@ -70,7 +72,11 @@ class ScheduleStore:
                 R.run_at > now,
             )
         where = sa.and_(R.id == request_id, R.run_at.is_not(None), guard)
-        values = {R.state: RequestState.SCHEDULED.value, R.confirmed_by: user_id}
+        values: dict[sa.Column[Any], Any] = {
+            R.state: RequestState.SCHEDULED.value,
+            R.confirmed_by: user_id,
+            R.late_reason: late_reason,
+        }
         return await self._move(where, values, now, request_id, reminders=reminders, audit=audit)
 
     async def postpone(
@@ -110,6 +116,7 @@ class ScheduleStore:
         """MISSED → SCHEDULED at a new time."""
         where = sa.and_(R.id == request_id, R.state == RequestState.MISSED.value)
         values = {R.state: RequestState.SCHEDULED.value, R.run_at: run_at, R.late_by: None}
+        values |= {R.late_reason: None}
         return await self._move(
             where, values | _changed(by, now), now, request_id, reminders=reminders, audit=audit
         )
@@ -125,6 +132,13 @@ class ScheduleStore:
         where = sa.and_(R.id == request_id, R.state.in_(_WAITING), R.run_at < now - grace)
         values = {R.state: RequestState.MISSED.value, R.late_by: now - R.run_at}
         return await self._move(where, values, now, request_id, audit=audit)
+
+    async def note_late(self, request_id: str, reason: str, now: float) -> None:
+        """A due schedule could not start now (``reason``, said when it starts or is missed)."""
+        where = sa.and_(R.id == request_id, R.state.in_(_WAITING))
+        stmt = stop_requests.update().where(where).values({R.late_reason: reason})
+        async with self._db.begin() as conn:
+            await conn.execute(stmt.values({R.updated_at: now}))
 
     async def unannounce(self, request_id: str, now: float) -> bool:
         """SCHEDULED → PREVIEWED: the announcement could not be posted (click again)."""

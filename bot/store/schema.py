@@ -55,6 +55,7 @@ stop_requests = sa.Table(
     sa.Column("changed_by", sa.String(32)),  # who last cancelled, postponed or ran it now
     sa.Column("changed_at", sa.Float),
     sa.Column("late_by", sa.Float),  # seconds late it started (a bot that was away)
+    sa.Column("late_reason", sa.Text),  # why it could not start at its time, when not a bot away
 )
 
 stop_reminders = sa.Table(

@@ -136,11 +136,6 @@ async def test_a_requester_without_a_zone_reads_times_in_utc_and_is_told_so(worl
     assert "read in UTC)" in world.poster.texts("respond")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a users.info tz the bot cannot load is read as UTC, yet the preview says times are "
-    "read in that unknown zone",
-)
 async def test_an_unknown_zone_is_not_claimed_in_the_preview(world, people) -> None:
     """users.info tz "Mars/Olympus": the time is read in UTC, and the preview must say UTC."""
     people.people[ALICE.user_id] = Person(ALICE.user_id, "alice", tz="Mars/Olympus")
@@ -206,11 +201,6 @@ async def test_huawei_failing_the_stop_call_at_the_time_is_reported(world) -> No
     assert "nothing was stopped" in thread.lower() or "failed" in thread.lower(), thread
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a stop delayed because Huawei's lookup failed (429) at the time is said to run late "
-    "because 'the bot was not running at the time'",
-)
 async def test_a_stop_delayed_by_huawei_does_not_blame_the_bot_being_away(world) -> None:
     """The lookup is throttled at the time and the retry 30 s later runs it: the thread must
     not say the bot was not running."""
@@ -226,11 +216,6 @@ async def test_a_stop_delayed_by_huawei_does_not_blame_the_bot_being_away(world)
     assert "not running" not in starting, starting
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a schedule missed because Huawei kept failing past the grace (the bot was up) says "
-    "it was missed because 'the bot was not running then'",
-)
 async def test_a_stop_missed_because_huawei_was_down_says_so_truthfully(world) -> None:
     """Huawei fails from the time until past the grace: MISSED, and the thread must not claim
     the bot was away."""
@@ -334,11 +319,6 @@ async def test_cancel_after_a_miss_leaves_run_now_nothing_to_do(world) -> None:
     assert "cancelled already" in told(world)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Cancel committed just after a Postpone's compare-and-set is overwritten on the "
-    "announcement by the Postpone's later edit: it shows 'Postponed' with live buttons",
-)
 async def test_cancel_landing_during_a_postpone_leaves_the_announcement_cancelled(world) -> None:
     """Postpone commits, then a Cancel completes before the Postpone edits the announcement:
     the row is CANCELLED and the announcement must say so, without buttons."""
@@ -377,11 +357,6 @@ async def test_cancel_and_postpone_at_once_end_consistently(world) -> None:
         assert world.cloud.stop_calls == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Postpone after the time came but before the stop started (the alarm late, or "
-    "retrying a Huawei failure) is told 'This stop is not missed: it is still scheduled'",
-)
 async def test_postpone_once_the_time_has_come_is_told_the_truth(world) -> None:
     """Huawei failed at the time, so the stop is still waiting; Postpone then changes nothing
     and must not answer as if someone had clicked Run now on a missed stop."""
@@ -459,11 +434,6 @@ async def test_a_refused_announcement_goes_back_to_the_preview_and_clicks_again(
 # -- the commands' words -------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="/bms cancel on a scheduled stop still awaiting approval answers 'This scheduled stop "
-    "has started already', which is false",
-)
 async def test_cancel_of_a_schedule_awaiting_approval_is_not_called_started(world, people) -> None:
     """A scheduled stop waiting for its approver: /bms cancel must not say it has started."""
     world.service = service_for(world, people, Policy.model_validate(APPROVAL_POLICY))
@@ -475,11 +445,6 @@ async def test_cancel_of_a_schedule_awaiting_approval_is_not_called_started(worl
     assert world.cloud.stop_calls == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="/bms cancel on a request that is only a preview (never scheduled, nothing started) "
-    "answers 'This scheduled stop has started already'",
-)
 async def test_cancel_of_a_mere_preview_is_not_called_started(world) -> None:
     """/bms cancel <id> of an immediate stop's preview: it has not started; say so truthfully."""
     request_id = await world.preview(1)
@@ -489,11 +454,6 @@ async def test_cancel_of_a_mere_preview_is_not_called_started(world) -> None:
     assert (await row(world, request_id)).state is RequestState.PREVIEWED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an approval given after the schedule's time (beyond the grace) announces a fresh "
-    "'Scheduled' stop that is at once 'missed' because 'the bot was not running'",
-)
 async def test_an_approval_after_the_time_is_not_reported_as_the_bot_being_away(
     world, people
 ) -> None:

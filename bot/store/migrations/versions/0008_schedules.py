@@ -1,5 +1,5 @@
 """Scheduled stops: when a request runs (and when it was first announced for), the zone its time
-was read in, who last changed it, how late it started; and its reminders, one row each.
+was read in, who last changed it, how late it started and why; and its reminders, one row each.
 
 Revision ID: 0008
 Revises: 0007
@@ -22,6 +22,7 @@ _COLUMNS = (
     ("changed_by", sa.String(32)),
     ("changed_at", sa.Float),
     ("late_by", sa.Float),
+    ("late_reason", sa.Text),
 )
 
 
