@@ -21,7 +21,15 @@ from bot.blocks.message import (
 )
 from bot.blocks.notices import already_handled_message
 from bot.blocks.preview import reason_line, stop_type_line
-from bot.blocks.text import channel_link, code, inline, plural, slack_date, user_mention
+from bot.blocks.text import (
+    channel_link,
+    code,
+    inline,
+    plural,
+    slack_date,
+    user_mention,
+    utc_text,
+)
 from bot.core.lifecycle import RequestState
 from bot.core.models import RequestSummary
 from bot.ids import ActionId, BlockId, CallbackId, MetadataEvent
@@ -59,7 +67,8 @@ def approval_request_message(
 ) -> Message:
     """Posted publicly where the request was made; it becomes the request's thread root."""
     count = plural(s.total, "server")
-    when = f"at {_date(s.run_at)}" if s.run_at is not None else "at once"
+    # A confirm dialog is plain text: the time as UTC text, not a date token.
+    when = f"at {utc_text(datetime.fromtimestamp(s.run_at, UTC))}" if s.run_at else "at once"
     dialog = confirm_dialog(
         f"Approve stopping {count}?",
         f"This stops {count} {when}: a forced (HARD) stop. Unsaved data on them is lost.",

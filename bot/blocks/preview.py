@@ -20,7 +20,7 @@ from bot.blocks.message import (
     section,
 )
 from bot.blocks.policy import protected_title
-from bot.blocks.text import code, inline, plural, slack_date
+from bot.blocks.text import code, inline, plural, slack_date, utc_text
 from bot.core.models import Preview, Skipped, SkipReason, Target
 from bot.ids import ActionId, BlockId
 
@@ -176,8 +176,8 @@ def _schedule_buttons(p: Preview, count: str) -> Block:
         label = f"Schedule the stop of {count}"
     dialog = confirm_dialog(
         f"Schedule the stop of {count}?",
-        f"At {slack_date(p.run_at)} this stops {count} (a forced HARD stop). The channel sees an "
-        "announcement with Cancel and Postpone.",
+        f"At {utc_text(p.run_at)} this stops {count} (a forced HARD stop). The channel sees "
+        "an announcement with Cancel and Postpone.",
         "Schedule it",
         "Not yet",
     )
@@ -205,11 +205,11 @@ def preview_message(
         return _nothing_to_stop(p)
     count = plural(len(p.targets), "server")
     if again:
-        title = f"Submit the stop of {count} again?"
+        asks = f"Submit the stop of {count} again?"
     else:
-        title = f"Schedule the stop of {count}?" if p.run_at else f"Stop {count}?"
+        asks = f"Schedule the stop of {count}?" if p.run_at else f"Stop {count}?"
     head = [
-        header(title),
+        header(asks),
         section(
             f"{_counts(p)}\n{stop_type_line(p.soft)}\n{reason_line(p.reason)}"
             f"{chr(10) + when if when else ''}{_approval_line(p, approvers)}"
@@ -220,7 +220,7 @@ def preview_message(
     title = f"*{plural(len(p.targets), 'server')} to stop*"
     targets = _listing(title, p.targets, target_row, room * 2 // 3, MAX_TARGET_ROWS)
     skipped = _skipped_blocks(p.skipped, room - blocks_size(targets))
-    text = f"{title} Preview of request {p.request_id}"
+    text = f"{asks} Preview of request {p.request_id}"
     return build(text, [*head, *targets, *skipped, *tail])
 
 

@@ -288,7 +288,8 @@ def schedule_list_message(rows: Sequence[ScheduleSummary], now: float) -> Messag
     shown, hidden = fit_lines([title, *lines], 9_000, 40)
     tail = [context(f"…and {hidden:,} more")] if hidden else []
     note = context("`/bms cancel <id>` · `/bms postpone <id> <time | duration>`")
-    return build(f"{len(rows)} scheduled stops in this channel", [*shown, *tail, note])
+    text = f"{plural(len(rows), 'scheduled stop')} in this channel"
+    return build(text, [*shown, *tail, note])
 
 
 def postpone_view(request_id: str, run_at: float, *, missed: bool) -> dict[str, Any]:

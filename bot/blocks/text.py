@@ -113,8 +113,13 @@ def channel_link(channel_id: str | None) -> str | None:
 def slack_date(when: datetime) -> str:
     """A date every reader sees in their own time zone, with a UTC fallback."""
     aware = when if when.tzinfo else when.replace(tzinfo=UTC)
-    fallback = aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(aware.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+    return f"<!date^{int(aware.timestamp())}^{{date_short_pretty}} {{time}}|{utc_text(aware)}>"
+
+
+def utc_text(when: datetime) -> str:
+    """A date in UTC as plain text, where Slack renders no date token (plain_text fields)."""
+    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def iso_date(value: str | None) -> str | None:

@@ -62,6 +62,8 @@ def test_a_scheduled_approval_request_says_when_not_at_once() -> None:
     assert_within_slack_limits(message)
     assert "at once" not in str(message.blocks)
     assert "<!date^1800003600^" in str(message.blocks)
+    [approve] = [e for b in message.blocks for e in b.get("elements", []) if "confirm" in e]
+    assert "<!date" not in str(approve["confirm"]), "a confirm dialog is plain text"
     assert "scheduled for <!date^1800003600^" in rejected_or_approved(scheduled)
 
 

@@ -131,3 +131,17 @@ def test_simulated_banner():
     assert "no real servers are affected" not in _text(preview_message(preview(1)))
     nothing = simulated(preview_message(preview(0, unknown=1)))
     assert "no real servers are affected" in _text(nothing)
+
+
+def test_the_fallback_text_says_what_the_preview_asks() -> None:
+    """Notifications read the fallback: "Stop 2 servers?" now, "Schedule the stop…" later."""
+    import dataclasses
+    from datetime import UTC, datetime
+
+    assert preview_message(preview(2)).text.startswith("Stop 2 servers? Preview of request")
+    later = dataclasses.replace(preview(2), run_at=datetime(2027, 1, 15, 22, tzinfo=UTC))
+    message = preview_message(later, when="🗓️ *When:* …")
+    assert message.text.startswith("Schedule the stop of 2 servers? Preview of request")
+    dialog = json.dumps(_actions(message))
+    assert "<!date" not in dialog, "a confirm dialog is plain text: no date tokens"
+    assert "2027-01-15 22:00 UTC" in dialog
