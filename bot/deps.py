@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from bot.bms.client import BmsClient
 from bot.commands import Commands
@@ -24,3 +25,13 @@ class Deps:
     stops: StopService
     commands: Commands
     directory: Directory
+    # The work listeners do after their ack, so that shutdown can let it finish.
+    listening: set[asyncio.Task[object]] = field(default_factory=set)
+
+    async def settle(self, within: float) -> bool:
+        """Let listener work in flight finish (at most ``within`` seconds); True if it did."""
+        running = {t for t in self.listening if not t.done()}
+        if not running:
+            return True
+        _, left = await asyncio.wait(running, timeout=within)
+        return not left

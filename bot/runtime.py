@@ -216,8 +216,12 @@ class Runtime:
         if self._runner is not None:
             await self._runner.cleanup()
         if self.deps is not None:
-            # Nothing new arrives now; stop calls on their way may finish before the client closes.
-            await self.deps.stops.drain(self.settings.bms_http_timeout + DRAIN_MARGIN_SECONDS)
+            # Nothing new arrives now; work after an ack and stop calls on their way may finish
+            # before the clients and the store close.
+            within = self.settings.bms_http_timeout + DRAIN_MARGIN_SECONDS
+            if not await self.deps.settle(within):
+                log.warning("shutting down with listener work still running")
+            await self.deps.stops.drain(within)
             await self.deps.watcher.shutdown()
             await self.deps.bms.aclose()
             await self.deps.store.close()

@@ -3,6 +3,7 @@ else becomes "something went wrong, reference <id>" with the traceback logged un
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -55,12 +56,19 @@ async def reported(body: dict[str, Any], deps: Deps) -> AsyncIterator[None]:
 
     Bolt's runner has a race: if a listener raises within ~10 ms of its ack, Bolt discards the
     ack and answers Slack 404, so the person sees "dispatch_failed". Catching here keeps the ack
-    and still gives one error path (this is not log-and-swallow: the person is told).
+    and still gives one error path (this is not log-and-swallow: the person is told). The work
+    is remembered while it runs, so that shutdown lets it finish (``Deps.settle``).
     """
+    task = asyncio.current_task()
+    if task is not None:
+        deps.listening.add(task)  # shutdown lets it finish before the store closes
     try:
         yield
     except Exception as error:
         await handle_error(error, body, deps)
+    finally:
+        if task is not None:
+            deps.listening.discard(task)
 
 
 def register(app: AsyncApp) -> None:

@@ -114,3 +114,21 @@ async def test_healthz_fails_when_the_database_cannot_be_written(tmp_path) -> No
             lock.rollback()
             lock.close()
         assert (await bot.http.get("/healthz")).status_code == 200
+
+
+async def test_stop_lets_a_listener_in_flight_finish_before_closing_the_store(tmp_path) -> None:
+    """A command whose slow part is still running when the bot is told to stop: the person
+    still gets their answer, and nothing runs against a closed database afterwards."""
+    import asyncio
+
+    slack = FakeSlack()
+    sim = new_simulator()
+    server = sim.seed(1)[0]
+    sim.faults.add("server", delay=1.0)  # the lookup answers a second later
+    async with running_bot(tmp_path, sim=sim, slack=slack) as bot:
+        _, url = await bot.command(f"stop {server.id}")
+        await asyncio.sleep(0.2)  # acked; the lookup is on its way
+        assert bot.responses(url) == []
+        await bot.runtime.stop()
+        answers = [texts(r.blocks) for r in bot.responses(url)]
+        assert any("Stop 1 server" in a for a in answers), answers
