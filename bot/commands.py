@@ -98,7 +98,7 @@ class Commands:
             case ScheduleCommand():
                 await self.schedule(place)
             case CancelCommand():
-                await self.stops.schedules.cancel(command.request_id, place)
+                await self.stops.cancel_schedule(command.request_id, place)
             case PostponeCommand():
                 await self.postpone(command, place)
 
@@ -109,7 +109,7 @@ class Commands:
         await self.poster.tell(place, schedule_list_message([r.schedule() for r in rows], now))
 
     async def postpone(self, command: PostponeCommand, place: Place) -> None:
-        problem = await self.stops.schedules.postpone(command.request_id, place, command.when)
+        problem = await self.stops.postpone(command.request_id, place, command.when)
         if problem is not None:
             await self.poster.tell(place, notice(f"Nothing changed: {problem}"))
 

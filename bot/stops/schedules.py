@@ -1,5 +1,5 @@
-"""Scheduled stops: announced at the click (or the approval), reminded, cancelled or postponed
-by the people allowed to, started at their time, or missed when the bot was away too long.
+"""Scheduled stops: announced at the click (or the approval), reminded, started at their time,
+or missed when they could not run in time (people changing them: ``schedule_changes.py``).
 
 The row decides everything (``bot/core/schedule.py`` for the rules, ``store.schedules`` for the
 compare-and-sets); the alarm is only a clock and may ring late, twice, or not at all (the
@@ -18,24 +18,15 @@ from datetime import UTC, datetime
 from bot.blocks.approval import not_stopped_after_all_message
 from bot.blocks.message import Message, notice
 from bot.blocks.notices import already_handled_message
-from bot.blocks.policy import directory_down_message, mentions, no_longer_allowed_text
+from bot.blocks.policy import mentions, no_longer_allowed_text
 from bot.blocks.problems import problem_line
 from bot.blocks.schedule import (
     announcement_message,
-    cancelled_reply,
     missed_message,
-    moved_meanwhile_message,
-    not_allowed_message,
     nothing_left_scheduled_message,
-    postponed_reply,
     reminder_message,
-    rescheduled_reply,
-    run_now_reply,
-    schedule_closed_message,
     scheduled_message,
     starting_message,
-    starting_now_message,
-    still_announcing_message,
 )
 from bot.bms.errors import CloudError
 from bot.core.audit import AuditKind
@@ -52,7 +43,6 @@ from bot.core.schedule import (
     next_wake,
     reminders_due,
 )
-from bot.core.when import After, When, resolve
 from bot.policy.people import DirectoryUnavailable
 from bot.slack.place import Place
 from bot.slack.poster import Poster
@@ -98,7 +88,7 @@ class Schedules:
         assert req.run_at is not None
         reminders = self.rules.reminder_times(req.run_at, now)
         actor = await self.trail.who(place.user_id if place and not approved else req.user_id)
-        detail = {"run_at": _iso(req.run_at), "reminders": str(len(reminders))}
+        detail = {"run_at": iso(req.run_at), "reminders": str(len(reminders))}
         audit = [self.trail.event(AuditKind.SCHEDULED, req, actor, detail=detail)]
         late = APPROVED_LATE if approved and req.run_at <= now else None
         if not await self.schedules.schedule(
@@ -111,19 +101,19 @@ class Schedules:
         scheduled = await self.requests.get(req.id) or dataclasses.replace(
             req, state=RequestState.SCHEDULED
         )
-        announcement = self._announcement(scheduled)
+        announcement = self.announcement(scheduled)
         opened = await self.roots.open(StopRecord(scheduled, ()), place, announcement)
         if opened is None:  # refused: back to PREVIEWED and told
             fresh = await self.requests.get(req.id)
             if fresh is not None and fresh.state is RequestState.SCHEDULED:
-                await self._arm(fresh)  # unanswered: the sweep posts it; the time still holds
+                await self.arm(fresh)  # unanswered: the sweep posts it; the time still holds
             return
         if scheduled.root_ts:  # the approval request was the root: it becomes the announcement
             await thread_of(opened, self.poster).show(announcement)
         if place is not None:
             notice_ = scheduled_message(req.id, req.channel_id, req.run_at)
             await self.poster.tell(place, notice_, replace=True)
-        await self._arm(opened.request)
+        await self.arm(opened.request)
 
     async def _lost_click(self, request_id: str, place: Place, now: float) -> None:
         fresh = await self.requests.get(request_id)
@@ -135,16 +125,16 @@ class Schedules:
         state = fresh.state.value if fresh else "gone"
         await self.poster.tell(place, already_handled_message(state), replace=False)
 
-    def _announcement(self, req: RequestRow) -> Message:
-        who_may = self._who_may(req)
+    def announcement(self, req: RequestRow) -> Message:
+        who_may = self.who_may(req)
         return announcement_message(req.schedule(), who_may)
 
-    def _who_may(self, req: RequestRow) -> str:
+    def who_may(self, req: RequestRow) -> str:
         changers = self.gate.changers(req)
         others = f" or {mentions(changers, self.gate.groups)}" if changers else ""
         return f"<@{req.user_id}>{others}"
 
-    async def _show(self, request_id: str) -> None:
+    async def show(self, request_id: str) -> None:
         """The announcement as the row says now, read again after each edit until it holds
         still: two changes racing (a Cancel landing during a Postpone) can each edit, but the
         last edit always shows the last change. A schedule that has started is the progress
@@ -158,19 +148,19 @@ class Schedules:
             if now_showing == shown:
                 return
             record = StopRecord(req, ())
-            await thread_of(record, self.poster).show(self._announcement(req), final=True)
+            await thread_of(record, self.poster).show(self.announcement(req), final=True)
             shown = now_showing
 
     async def announce_unseen(self) -> None:
         """Waiting schedules whose announcement Slack never confirmed: find it or post it."""
         for req in await self.schedules.unannounced():
-            opened = await self.roots.open(StopRecord(req, ()), None, self._announcement(req))
+            opened = await self.roots.open(StopRecord(req, ()), None, self.announcement(req))
             if opened is not None:
-                await self._arm(opened.request)
+                await self.arm(opened.request)
 
     # -- the clock ----------------------------------------------------------------------------
 
-    async def _arm(self, req: RequestRow) -> None:
+    async def arm(self, req: RequestRow) -> None:
         """Set the alarm for the schedule's next moment (a reminder, or its time)."""
         assert req.run_at is not None
         pending = [(r.id, r.due_at) for r in await self.schedules.pending(req.id)]
@@ -182,7 +172,7 @@ class Schedules:
         await self.announce_unseen()
         waiting = await self.schedules.waiting()
         for req in waiting:
-            await self._arm(req)
+            await self.arm(req)
         return len(waiting)
 
     async def overdue(self) -> list[str]:
@@ -204,7 +194,7 @@ class Schedules:
         if req is None or req.state not in WAITING_STATES or req.run_at is None:
             return None
         if req.root_ts is None:  # a crash (or a silent Slack) came before its announcement
-            opened = await self.roots.open(StopRecord(req, ()), None, self._announcement(req))
+            opened = await self.roots.open(StopRecord(req, ()), None, self.announcement(req))
             req = opened.request if opened is not None else req
         assert req.run_at is not None
         now = self.clock()
@@ -218,12 +208,12 @@ class Schedules:
             )
         verdict = due(req.run_at, now, self.rules.grace)
         if verdict is Due.WAIT:
-            await self._arm(req)
+            await self.arm(req)
             return None
         if verdict is Due.MISSED:
             await self._miss(req, now)
             return None
-        return await self._start(req, Start.SCHEDULE, now)
+        return await self.start(req, Start.SCHEDULE, now)
 
     async def _miss(self, req: RequestRow, now: float) -> None:
         audit = [
@@ -237,10 +227,10 @@ class Schedules:
         missed = dataclasses.replace(
             req, state=RequestState.MISSED, late_by=now - (req.run_at or now)
         )
-        await self._show(req.id)
+        await self.show(req.id)
         await thread_of(StopRecord(missed, ()), self.poster).say(missed_message(missed.schedule()))
 
-    async def _start(
+    async def start(
         self, req: RequestRow, by: Start, now: float, user_id: str | None = None
     ) -> StopRecord | None:
         """Its time came (or Run now): the policy and the servers judged again, the changed
@@ -261,7 +251,7 @@ class Schedules:
             why = no_longer_allowed_text(
                 check.verdict, req.user_id, req.channel_id, self.gate.groups
             )
-            await self._close(req, None, now, reply=not_stopped_after_all_message(why), why=why)
+            await self.close(req, None, now, reply=not_stopped_after_all_message(why), why=why)
             return None
         _, skipped = classify(ids, found)
         changed = [s for s in skipped if s.reason in _CHANGED]
@@ -282,7 +272,7 @@ class Schedules:
             )
         except AllTaken as left:
             reply = nothing_left_scheduled_message(left.changed, len(left.taken))
-            await self._close(req, None, now, reply=reply, why="nothing left to stop")
+            await self.close(req, None, now, reply=reply, why="nothing left to stop")
             return None
         if record is None:
             return None  # cancelled, postponed or started meanwhile: that one decided
@@ -303,7 +293,7 @@ class Schedules:
         )
         return record
 
-    async def _close(
+    async def close(
         self, req: RequestRow, by: str | None, now: float, *, reply: Message, why: str
     ) -> bool:
         """Open → CANCELLED, with the announcement and the thread told; False if it lost."""
@@ -316,198 +306,9 @@ class Schedules:
         if not await self.schedules.cancel(req.id, by or "", now, audit):
             return False
         self.alarms.disarm(req.id)
-        await self._show(req.id)
+        await self.show(req.id)
         await thread_of(StopRecord(req, ()), self.poster).say(reply)
         return True
-
-    # -- people changing it ------------------------------------------------------------------
-
-    async def _changeable(
-        self, request_id: str, place: Place, states: frozenset[RequestState]
-    ) -> RequestRow | None:
-        """The schedule if it is in ``states`` and ``place``'s person may change it; else they
-        are told why not."""
-        req = await self.requests.get(request_id)
-        if req is None or req.run_at is None or req.state not in states:
-            await self._cannot(req, place)
-            return None
-        if states == WAITING_STATES and req.run_at <= self.clock():
-            await self.poster.tell(place, starting_now_message(), replace=False)
-            return None
-        try:
-            allowed = await self.gate.may_change_schedule(req, place.user_id)
-        except DirectoryUnavailable:
-            await self.poster.tell(place, directory_down_message(), replace=False)
-            return None
-        if not allowed:
-            detail = {"step": "change schedule"}
-            await self.trail.note(AuditKind.REFUSED, req, place.user_id, detail=detail)
-            await self.poster.tell(place, not_allowed_message(self._who_may(req)), replace=False)
-            return None
-        announced = (await self.roots.adopt(StopRecord(req, ()), place.clicked_ts)).request
-        if announced.root_ts is None:
-            # Its announcement is being posted (or Slack has not said where): a change now
-            # would never show there, so it waits for the announcement.
-            await self.poster.tell(place, still_announcing_message(), replace=False)
-            return None
-        return announced
-
-    async def changeable(self, request_id: str, place: Place, *, missed: bool) -> bool:
-        """Whether ``place``'s person may postpone (or, ``missed``, reschedule) it now."""
-        states = frozenset({RequestState.MISSED}) if missed else WAITING_STATES
-        return await self._changeable(request_id, place, states) is not None
-
-    async def cancel(self, request_id: str, place: Place) -> None:
-        """Cancel (the button or ``/bms cancel``): nothing will stop."""
-        req = await self._changeable(request_id, place, SCHEDULE_OPEN_STATES)
-        if req is None:
-            return
-        now = self.clock()
-        if not await self._close(
-            req, place.user_id, now, reply=cancelled_reply(place.user_id, now), why="cancelled"
-        ):
-            await self._changed_meanwhile(request_id, place)
-            return
-        log.info("scheduled stop cancelled", extra={"request": req.id, "user": place.user_id})
-        await self.poster.tell(place, cancelled_reply(place.user_id, now), replace=False)
-
-    async def postpone(
-        self, request_id: str, place: Place, when: When, seen: float | None = None
-    ) -> str | None:
-        """Postpone 1 hour, the modal, or ``/bms postpone``: later by a duration, or to a time
-        (never earlier than it is now). ``seen``: the time the person postponed from (a
-        modal's); a problem with the new time is returned as its words, and nothing changes."""
-        req = await self._changeable(request_id, place, WAITING_STATES)
-        if req is None:
-            return None
-        assert req.run_at is not None
-        if seen is not None and seen != req.run_at:
-            await self.poster.tell(place, moved_meanwhile_message(), replace=False)
-            return None
-        now = self.clock()
-        new = await self._new_time(req, place, when, now, base=req.run_at)
-        if isinstance(new, str):
-            return new
-        if new <= req.run_at:
-            return (
-                "Postpone moves a stop later; to run it sooner, cancel it and schedule a new one."
-            )
-        reminders = self.rules.reminder_times(new, now)
-        actor = await self.trail.who(place.user_id)
-        detail = {"from": _iso(req.run_at), "to": _iso(new)}
-        audit = [self.trail.event(AuditKind.POSTPONED, req, actor, detail=detail)]
-        if not await self.schedules.postpone(
-            req.id,
-            place.user_id,
-            now,
-            seen_run_at=req.run_at,
-            run_at=new,
-            reminders=reminders,
-            audit=audit,
-        ):
-            await self._changed_meanwhile(request_id, place)
-            return None
-        log.info("scheduled stop postponed", extra={"request": req.id, "run_at": new})
-        moved = dataclasses.replace(
-            req, state=RequestState.POSTPONED, run_at=new, changed_by=place.user_id, changed_at=now
-        )
-        thread = thread_of(StopRecord(moved, ()), self.poster)
-        await self._show(req.id)
-        await thread.say(postponed_reply(place.user_id, req.run_at, new))
-        await self._arm(moved)
-        return None
-
-    async def reschedule(self, request_id: str, place: Place, when: When) -> str | None:
-        """Reschedule a missed stop (its modal): a new time, its reminders, a new alarm."""
-        req = await self._changeable(request_id, place, frozenset({RequestState.MISSED}))
-        if req is None:
-            return None
-        now = self.clock()
-        new = await self._new_time(req, place, when, now, base=now)
-        if isinstance(new, str):
-            return new
-        reminders = self.rules.reminder_times(new, now)
-        actor = await self.trail.who(place.user_id)
-        audit = [
-            self.trail.event(
-                AuditKind.POSTPONED, req, actor, detail={"to": _iso(new), "how": "rescheduled"}
-            )
-        ]
-        if not await self.schedules.reschedule(
-            req.id, place.user_id, now, run_at=new, reminders=reminders, audit=audit
-        ):
-            await self._changed_meanwhile(request_id, place)
-            return None
-        moved = dataclasses.replace(
-            req,
-            state=RequestState.SCHEDULED,
-            run_at=new,
-            changed_by=place.user_id,
-            changed_at=now,
-            late_by=None,
-        )
-        thread = thread_of(StopRecord(moved, ()), self.poster)
-        await self._show(req.id)
-        await thread.say(rescheduled_reply(place.user_id, new))
-        await self._arm(moved)
-        return None
-
-    async def run_now(self, request_id: str, place: Place) -> StopRecord | None:
-        """Run now on a missed stop: started at once, exactly once however many click."""
-        req = await self._changeable(request_id, place, frozenset({RequestState.MISSED}))
-        if req is None:
-            return None
-        record = await self._start(req, Start.RUN_NOW, self.clock(), user_id=place.user_id)
-        if record is None:
-            fresh = await self.requests.get(request_id)
-            if fresh is not None and fresh.state is not RequestState.MISSED:
-                await self.poster.tell(
-                    place, schedule_closed_message(fresh.state.value), replace=False
-                )
-            return None
-        await thread_of(record, self.poster).say(run_now_reply(place.user_id))
-        return record
-
-    async def _new_time(
-        self, req: RequestRow, place: Place, when: When, now: float, *, base: float
-    ) -> float | str:
-        """The new time ``when`` names for this person (a duration counts from ``base``), or
-        the words of what is wrong with it."""
-        zone = await self._zone(place.user_id)
-        counts_from = base if isinstance(when, After) and not when.from_now else now
-        start = datetime.fromtimestamp(counts_from, UTC)
-        resolved = resolve(when, zone, start, self.rules.horizon_days)
-        if isinstance(resolved, Problem):
-            return problem_line(resolved)
-        if resolved.timestamp() - now > self.rules.horizon_days * 86400:
-            return problem_line(Problem(ProblemKind.TIME_TOO_FAR, limit=self.rules.horizon_days))
-        return run_time(resolved)
-
-    async def _zone(self, user_id: str) -> str | None:
-        try:
-            return (await self.gate.people.person(user_id)).tz
-        except DirectoryUnavailable:
-            return None
-
-    async def _changed_meanwhile(self, request_id: str, place: Place) -> None:
-        fresh = await self.requests.get(request_id)
-        if fresh is not None and fresh.state in WAITING_STATES:
-            due_now = fresh.run_at is not None and fresh.run_at <= self.clock()
-            await self.poster.tell(
-                place,
-                starting_now_message() if due_now else moved_meanwhile_message(),
-                replace=False,
-            )
-            return
-        await self._cannot(fresh, place)
-
-    async def _cannot(self, req: RequestRow | None, place: Place) -> None:
-        """Why a schedule's button or command cannot act on ``req`` as it is."""
-        state = req.state.value if req else None
-        scheduled = req is None or req.run_at is not None
-        await self.poster.tell(
-            place, schedule_closed_message(state, scheduled=scheduled), replace=False
-        )
 
 
 APPROVED_LATE = "it was approved only after its time"
@@ -524,5 +325,5 @@ def _why_not_now(exc: Exception) -> str:
     )
 
 
-def _iso(at: float) -> str:
+def iso(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")

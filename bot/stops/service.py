@@ -49,6 +49,7 @@ from bot.stops.reconcile import Reconciliations
 from bot.stops.recovery import Recoveries
 from bot.stops.report import Reports
 from bot.stops.root import Roots
+from bot.stops.schedule_changes import ScheduleChanges
 from bot.stops.schedules import Schedules, run_time
 from bot.stops.settle import Settlements
 from bot.stops.submit import Submissions
@@ -91,6 +92,7 @@ class StopService:
             requests, store.schedules, poster, gate, cloud, self.roots, schedule,
             self.scheduling, now, trail,
         )  # fmt: skip
+        self.changes = ScheduleChanges(self.schedules)
         self.approvals = Approvals(requests, poster, gate, self.roots, self.schedules, now, trail)
         self.submissions = Submissions(cloud, requests, chunks, settlements, schedule, now, trail)
         self.polls = Polls(cloud, requests, chunks, now)
@@ -213,26 +215,26 @@ class StopService:
 
     async def cancel_schedule(self, request_id: str, place: Place) -> None:
         """Cancel on a scheduled stop's announcement, or ``/bms cancel``."""
-        await self.schedules.cancel(request_id, place)
+        await self.changes.cancel(request_id, place)
 
     async def postpone(
         self, request_id: str, place: Place, when: When, seen: float | None = None
     ) -> str | None:
         """Postpone (the buttons, the modal, ``/bms postpone``): the words of what is wrong
         with the new time, or None."""
-        return await self.schedules.postpone(request_id, place, when, seen)
+        return await self.changes.postpone(request_id, place, when, seen)
 
     async def reschedule(self, request_id: str, place: Place, when: When) -> str | None:
         """Reschedule a missed stop (its modal)."""
-        return await self.schedules.reschedule(request_id, place, when)
+        return await self.changes.reschedule(request_id, place, when)
 
     async def may_change_schedule(self, request_id: str, place: Place, *, missed: bool) -> bool:
         """Before a Postpone or Reschedule modal opens: may this person, on this schedule?"""
-        return await self.schedules.changeable(request_id, place, missed=missed)
+        return await self.changes.changeable(request_id, place, missed=missed)
 
     async def run_now(self, request_id: str, place: Place) -> None:
         """Run now on a missed scheduled stop."""
-        record = await self.schedules.run_now(request_id, place)
+        record = await self.changes.run_now(request_id, place)
         if record is not None:
             await self._launch(record, None)
 
