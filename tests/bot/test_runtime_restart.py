@@ -131,10 +131,16 @@ def job_polls(sim: Simulator) -> int:
 
 @contextlib.asynccontextmanager
 async def world_of(
-    tmp_path: Path, *, stop_seconds: float, channel_name: str, **env: str
+    tmp_path: Path,
+    *,
+    stop_seconds: float,
+    channel_name: str,
+    slack: FakeSlack | None = None,
+    **env: str,
 ) -> AsyncIterator[World]:
-    """The fake Slack and the simulator here, the bot's environment for a child process."""
-    slack = FakeSlack()
+    """The fake Slack (``slack``, or a plain one) and the simulator here, the bot's environment
+    for a child process."""
+    slack = slack or FakeSlack()
     await slack.start()
     slack.add_channel(CHANNEL, name=channel_name)
     sim = new_simulator(stop_seconds=stop_seconds)

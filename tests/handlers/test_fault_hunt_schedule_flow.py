@@ -17,8 +17,7 @@ from aiohttp import web
 
 from bot.core.lifecycle import RequestState
 from bot.ids import ActionId, BlockId, CallbackId, MetadataEvent
-from simulator.runner import RunningSimulator, start_simulator
-from tests.bot.test_runtime_restart import World
+from tests.bot.test_runtime_restart import World, world_of
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_errors import SlackError
 from tests.fakes.slack_requests import CHANNEL, block_action, slash_command
@@ -29,8 +28,8 @@ from tests.handlers.test_schedule_flow import (
     schedule,
     until_state,
 )
-from tests.support.bot_process import BotProcess, bot_env, free_port
-from tests.support.harness import Bot, new_simulator, running_bot, texts, value_of
+from tests.support.bot_process import BotProcess
+from tests.support.harness import Bot, running_bot, texts, value_of
 from tests.support.slack_text import readable
 
 OTHER_CHANNEL = "C0OTHER001"
@@ -298,27 +297,14 @@ class HeldSlack(FakeSlack):
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     slack = HeldSlack()
-    await slack.start()
-    slack.add_channel(CHANNEL, name="maintenance")
-    sim = new_simulator(stop_seconds=0.5)
-    running: RunningSimulator = await start_simulator(sim)
-    env = bot_env(
-        slack.api_url,
-        running.url,
-        tmp_path / "bot.db",
-        free_port(),
-        BMS_REMINDERS="none",
-        BMS_SCHEDULE_GRACE="60s",
-    )
-    w = World(slack, sim, env, tmp_path)
-    try:
-        yield w
-    finally:
-        slack.release.set()
-        for proc in w.bots:
-            await proc.terminate()
-        await running.close()
-        await slack.close()
+    settings = {"BMS_REMINDERS": "none", "BMS_SCHEDULE_GRACE": "60s"}
+    async with world_of(
+        tmp_path, stop_seconds=0.5, channel_name="maintenance", slack=slack, **settings
+    ) as w:
+        try:
+            yield w
+        finally:
+            slack.release.set()  # a held post must not keep a bot from stopping
 
 
 def db_row(world: World, request_id: str) -> tuple[str, float, str | None]:
@@ -440,47 +426,37 @@ async def test_a_restart_beyond_the_grace_misses_then_run_now_stops_once(
 ) -> None:
     """Down from before the time until past the grace (2 s): MISSED with Run now in the thread,
     nothing stopped; Run now clicked twice stops once."""
-    slack = FakeSlack()
-    await slack.start()
-    slack.add_channel(CHANNEL, name="maintenance")
-    sim = new_simulator(stop_seconds=0.3)
-    running = await start_simulator(sim)
-    env = bot_env(
-        slack.api_url,
-        running.url,
-        tmp_path / "bot.db",
-        free_port(),
-        BMS_REMINDERS="none",
-        BMS_SCHEDULE_GRACE="2s",
-    )
-    world = World(slack, sim, env, tmp_path)
-    try:
-        ids = [s.id for s in sim.seed(1)]
-        first = await world.start_bot("first")
-        request_id = await click_schedule(world, first, ids, lead=3)
-        await world.wait_for(lambda: scheduled_roots(world))
-        first.kill()
-        _, run_at, _ = db_row(world, request_id)
-        await asyncio.sleep(max(0.0, run_at + 3 - time.time()))
-        second = await world.start_bot("second")
-        await world.wait_for(lambda: "was *missed*" in world.channel_text(), timeout=15)
-        state, _, root_ts = db_row(world, request_id)
-        assert state == "missed"
-        assert sim.stop_calls == []
-        assert root_ts is not None  # the announcement, adopted if the kill came before its record
-        for _ in range(2):
-            url = slack.new_response_url("actions")
-            click = block_action(
-                ActionId.RUN_NOW, request_id, response_url=url, message_ts="1764255601.000300"
-            )
-            await world.post(second, *click)
-        await world.wait_for(world.result_parts, timeout=15)
-        assert sim.stop_calls == [ids]
-    finally:
-        for proc in world.bots:
-            await proc.terminate()
-        await running.close()
-        await slack.close()
+    settings = {"BMS_REMINDERS": "none", "BMS_SCHEDULE_GRACE": "2s"}
+    async with world_of(
+        tmp_path, stop_seconds=0.3, channel_name="maintenance", **settings
+    ) as world:
+        await missed_then_run_now(world)
+
+
+async def missed_then_run_now(world: World) -> None:
+    """The body of the test above, on its world."""
+    sim, slack = world.sim, world.slack
+    ids = [s.id for s in sim.seed(1)]
+    first = await world.start_bot("first")
+    request_id = await click_schedule(world, first, ids, lead=3)
+    await world.wait_for(lambda: scheduled_roots(world))
+    first.kill()
+    _, run_at, _ = db_row(world, request_id)
+    await asyncio.sleep(max(0.0, run_at + 3 - time.time()))
+    second = await world.start_bot("second")
+    await world.wait_for(lambda: "was *missed*" in world.channel_text(), timeout=15)
+    state, _, root_ts = db_row(world, request_id)
+    assert state == "missed"
+    assert sim.stop_calls == []
+    assert root_ts is not None  # the announcement, adopted if the kill came before its record
+    for _ in range(2):
+        url = slack.new_response_url("actions")
+        click = block_action(
+            ActionId.RUN_NOW, request_id, response_url=url, message_ts="1764255601.000300"
+        )
+        await world.post(second, *click)
+    await world.wait_for(world.result_parts, timeout=15)
+    assert sim.stop_calls == [ids]
 
 
 @pytest.mark.slow

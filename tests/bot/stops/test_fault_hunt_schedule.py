@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from conftest import ALICE, BOB, TIMING, World
+from schedule_steps import at_time, posts, previewed, row, scheduled
 from twins import TwinCloud, TwinPeople, TwinPoster, TwinSchedule
 
 from bot.bms.errors import CloudUnavailable
@@ -79,35 +80,6 @@ async def world(engine, people: FlakyPeople) -> World:
     world = World(None, store, cloud, poster, TwinSchedule(), ManualClock())  # type: ignore[arg-type]
     world.service = service_for(world, people)
     return world
-
-
-async def previewed(world: World, seconds: float = 7200, count: int = 2, place=ALICE) -> str:
-    servers = world.cloud.add(count)
-    command = StopCommand(tuple(s.id for s in servers), False, "window", when=After(seconds))
-    await world.service.preview(command, place)
-    [row] = await world.store.requests.in_states([RequestState.PREVIEWED])
-    return row.id
-
-
-async def scheduled(world: World, seconds: float = 7200, count: int = 2, place=ALICE) -> str:
-    request_id = await previewed(world, seconds, count, place)
-    await world.service.confirm(request_id, place)
-    return request_id
-
-
-async def row(world: World, request_id: str):
-    found = await world.store.requests.get(request_id)
-    assert found is not None
-    return found
-
-
-async def at_time(world: World, request_id: str, late: float = 0) -> None:
-    world.clock.now = (await row(world, request_id)).run_at + late  # type: ignore[operator]
-    await world.service.wake(request_id)
-
-
-def posts(world: World, needle: str) -> list[str]:
-    return [s.text for s in world.poster.calls("post") if needle in s.text]
 
 
 def told(world: World) -> str:

@@ -9,6 +9,7 @@ from datetime import time
 
 import pytest
 from conftest import ALICE, BOB, TIMING, World
+from schedule_steps import at_time, posts, row, scheduled
 from twins import TwinCloud, TwinPeople, TwinPoster, TwinSchedule
 
 from bot.core.lifecycle import ReminderState, RequestState
@@ -53,32 +54,6 @@ async def world(engine) -> World:
     world = World(None, store, cloud, poster, schedule, clock)  # type: ignore[arg-type]
     world.service = service_for(world, people=people)
     return world
-
-
-async def scheduled(world: World, seconds: float = 7200, count: int = 2) -> str:
-    """Alice schedules a stop of ``count`` fresh servers ``seconds`` from now; its id."""
-    servers = world.cloud.add(count)
-    command = StopCommand(tuple(s.id for s in servers), False, "window", when=After(seconds))
-    await world.service.preview(command, ALICE)
-    [row] = await world.store.requests.in_states([RequestState.PREVIEWED])
-    await world.service.confirm(row.id, ALICE)
-    return row.id
-
-
-async def row(world: World, request_id: str):
-    found = await world.store.requests.get(request_id)
-    assert found is not None
-    return found
-
-
-async def at_time(world: World, request_id: str, late: float = 0) -> None:
-    """Move the clock to the schedule's time (plus ``late``) and ring its alarm."""
-    world.clock.now = (await row(world, request_id)).run_at + late  # type: ignore[operator]
-    await world.service.wake(request_id)
-
-
-def posts(world: World, needle: str) -> list[str]:
-    return [s.text for s in world.poster.calls("post") if needle in s.text]
 
 
 async def test_preview_of_a_scheduled_stop(world: World) -> None:
