@@ -48,12 +48,19 @@ class StartupError(Exception):
 
 
 async def _open_store(settings: Settings) -> Store:
+    """The store, held for this process alone when it is a SQLite file."""
     try:
-        return await open_store(settings.bms_database_url)
+        store = await open_store(settings.bms_database_url)
     except DatabaseUnavailable as exc:
         raise StartupError(
             f"{exc}\nCheck BMS_DATABASE_URL and that the database server is running."
         ) from exc
+    try:
+        store.hold_alone()
+    except DatabaseUnavailable as exc:
+        await store.close()
+        raise StartupError(str(exc)) from exc
+    return store
 
 
 def load_policy_of(settings: Settings) -> Policy | None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.audit import AuditLog
 from bot.store.chunks import ChunkStore
-from bot.store.database import Database, DatabaseFile, DatabaseUnavailable
+from bot.store.database import Database, DatabaseFile, DatabaseUnavailable, SoleUse
 from bot.store.engine import open_engine
 from bot.store.events import EventLog
 from bot.store.requests import RequestStore, chunks_of, get_request
@@ -47,7 +47,14 @@ class Store:
         self.schedules = ScheduleStore(self.db)
         self.events = EventLog(self.db)
         self.audit = AuditLog(self.db)
-        self._file = DatabaseFile(engine.url.database if engine.dialect.name == "sqlite" else None)
+        path = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._file = DatabaseFile(path)
+        self._sole = SoleUse(path)
+
+    def hold_alone(self) -> None:
+        """For a SQLite file: this process serves it alone (``DatabaseUnavailable`` naming the
+        other process if one does). The commands beside a running bot never call this."""
+        self._sole.acquire()
 
     async def load(self, request_id: str) -> StopRecord | None:
         """A request and its chunks, read in one transaction (a consistent picture)."""
@@ -67,6 +74,7 @@ class Store:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        self._sole.release()
 
 
 async def open_store(url: str) -> Store:

@@ -8,10 +8,13 @@ the data (an integrity error, a bug in a query) pass through unchanged.
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -104,3 +107,41 @@ class DatabaseFile:
             self._inode = inode
         elif inode != self._inode:
             raise DatabaseUnavailable(f"the database file {self._path} was replaced")
+
+
+class SoleUse:
+    """One serving process per SQLite file: an exclusive ``flock`` on ``<file>.lock`` while the
+    bot runs (the kernel drops it when the process ends, ``kill -9`` included). A second
+    ``bms-bot`` on the same file is refused at start instead of polling and posting beside the
+    first. PostgreSQL needs none of this."""
+
+    def __init__(self, path: str | None) -> None:
+        self._path = Path(f"{path}.lock") if path and path != ":memory:" else None
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        """Take the lock, or ``DatabaseUnavailable`` naming the process that holds it."""
+        if self._path is None or self._file is not None:
+            return
+        handle = self._path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise DatabaseUnavailable(
+                f"another bms-bot process (pid {holder}) is using {self._path.with_suffix('')}: "
+                "SQLite serves one process. Stop the other one, or use PostgreSQL "
+                "(BMS_DATABASE_URL=postgresql://…) to run several replicas"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()  # closing the descriptor drops the lock
+            self._file = None

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
+import os
 
-from bot.runtime import Runtime
+import httpx
+import pytest
+
+from bot.runtime import Runtime, StartupError
+from bot.store import open_store
 from simulator.embedded import EmbeddedSimulator
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import CHANNEL
@@ -132,3 +136,22 @@ async def test_stop_lets_a_listener_in_flight_finish_before_closing_the_store(tm
         await bot.runtime.stop()
         answers = [texts(r.blocks) for r in bot.responses(url)]
         assert any("Stop 1 server" in a for a in answers), answers
+
+
+async def test_a_second_bot_on_one_sqlite_file_is_refused_at_start(tmp_path) -> None:
+    """Two bots on one SQLite file would both poll and post: the second is refused at start,
+    naming the first one's pid and PostgreSQL, and the first carries on."""
+    async with running_bot(tmp_path) as bot:
+        url = str(bot.runtime.settings.bms_database_url)
+        second = Runtime(make_settings(bot.slack.api_url, "http://127.0.0.1:9", url))
+        with pytest.raises(StartupError) as refused:
+            await second.start()
+        await second.stop()
+        assert f"pid {os.getpid()}" in str(refused.value)
+        assert "PostgreSQL" in str(refused.value)
+        assert (await bot.http.get("/healthz")).status_code == 200
+    freed = await open_store(url)  # the first bot has stopped: the file is free again
+    try:
+        freed.hold_alone()
+    finally:
+        await freed.close()
