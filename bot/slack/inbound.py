@@ -160,7 +160,8 @@ def _broken(rules: tuple[Rule, ...], value: dict[str, Any]) -> Refusal | None:
 _INTERACTION_RULES: tuple[Rule, ...] = (
     (lambda p: _objects_where_given(p, *_PARTS), "interaction with a part that is not an object"),
     (
-        lambda p: p.get("view") is None or _filled(_at(p, "view", "type")),
+        # Absent, or an object with a type: Bolt reads view["type"] whenever the key is there.
+        lambda p: "view" not in p or _filled(_at(p, "view", "type")),
         "interaction with a view without a type",
     ),
     (
