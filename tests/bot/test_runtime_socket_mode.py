@@ -12,7 +12,7 @@ from bot.runtime import Runtime, StartupError
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_limits import validate_message
 from tests.fakes.slack_requests import ALICE, BOB, CHANNEL
-from tests.support.harness import button_value, make_settings
+from tests.support.harness import button_value, make_settings, value_of
 from tests.support.slack_text import readable, texts
 from tests.support.socket_bot import SocketBot, running_socket_bot
 
@@ -127,3 +127,25 @@ async def test_wrong_app_token_is_explained(tmp_path) -> None:
                 await runtime.start()
         finally:
             await runtime.stop()
+
+
+async def test_a_scheduled_stop_in_socket_mode_is_announced_then_runs_once(
+    bot: SocketBot,
+) -> None:
+    """Socket Mode takes the Schedule click the same way: an announcement, then one stop at its
+    time, reported in the announcement's thread."""
+    [server] = bot.sim.seed(1)
+    _, url = await bot.command(f"stop {server.id} in 2s reason: maintenance")
+    preview = await bot.wait_response(url)
+    request_id = value_of(preview.blocks, ActionId.CONFIRM)
+    assert request_id
+    ack, _ = await bot.click(ActionId.CONFIRM, request_id)
+    assert ack.latency < ACK_BUDGET_SECONDS
+    await bot.slack.wait_for(bot.root_messages, timeout=5)
+    [root] = bot.root_messages()
+    assert "Scheduled stop of 1 server" in readable(root.text, root.blocks)
+    assert bot.sim.stop_calls == []
+    await bot.slack.wait_for(lambda: result_posts(bot) == [1], timeout=15)
+    assert bot.sim.stop_calls == [[server.id]]
+    replies = bot.slack.thread_replies(CHANNEL, root.ts)
+    assert any("Results" in texts(m.blocks) for m in replies)
