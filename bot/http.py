@@ -1,8 +1,10 @@
-"""The bot's HTTP server: ``POST /slack/events`` behind the inbound checks, and ``GET /healthz``.
+"""The bot's HTTP server: ``POST /slack/events`` behind the inbound checks, ``GET /healthz``
+(the process answers) and ``GET /readyz`` (it can do its work: the database takes writes, the
+Slack connection is up).
 
 In HTTP mode every request is checked (``bot/slack/inbound.py``) before Bolt parses it: a bad
 signature or timestamp is answered 401, a malformed payload 400, each with one log line. In
-Socket Mode only ``/healthz`` is served.
+Socket Mode only the two probes are served.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_TIMEOUT_SECONDS = 3.0
 DEPS_KEY = web.AppKey("deps", Deps)
+SlackState = Callable[[], Awaitable[str]]  # "connected", "connecting", or "http" (Slack calls us)
+SLACK_KEY: web.AppKey[SlackState] = web.AppKey("slack_state")
+ROLE = "single"  # one process serves and schedules (several replicas: not yet)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -61,20 +66,29 @@ def events_handler(
 
 
 async def health(request: web.Request) -> web.Response:
-    """200 while the database takes writes; 503 with the reason otherwise, within a few seconds
-    (a write stuck behind a lock is left to finish on its own)."""
+    """Alive: the process answers, after its start-up recovery (what it watches, its role)."""
     deps = request.app[DEPS_KEY]
+    return web.json_response({"ok": True, "watching": len(deps.watcher.watching()), "role": ROLE})
+
+
+async def ready(request: web.Request) -> web.Response:
+    """200 while the database takes writes and the Slack connection is up; 503 with the reason
+    otherwise, within a few seconds (a write stuck behind a lock is left to finish alone)."""
+    deps = request.app[DEPS_KEY]
+    slack = await request.app[SLACK_KEY]()
+    answer: dict[str, object] = {"role": ROLE, "slack": slack}
     probe = asyncio.ensure_future(deps.store.ping(deps.stops.now()))
     done, _ = await asyncio.wait({probe}, timeout=HEALTH_TIMEOUT_SECONDS)
     if not done:
         probe.add_done_callback(_forget)
         reason = f"no write within {HEALTH_TIMEOUT_SECONDS:g} s (locked, or the disk is stuck)"
-        return web.json_response({"ok": False, "database": reason}, status=503)
+        return web.json_response(answer | {"ok": False, "database": reason}, status=503)
     exc = probe.exception()
     if exc is not None:
         reason = str(exc) if isinstance(exc, DatabaseUnavailable) else type(exc).__name__
-        return web.json_response({"ok": False, "database": reason}, status=503)
-    return web.json_response({"ok": True, "watching": len(deps.watcher.watching())})
+        return web.json_response(answer | {"ok": False, "database": reason}, status=503)
+    ok = slack in ("connected", "http")
+    return web.json_response(answer | {"ok": ok, "database": "ok"}, status=200 if ok else 503)
 
 
 def _forget(probe: asyncio.Future[None]) -> None:
@@ -83,11 +97,13 @@ def _forget(probe: asyncio.Future[None]) -> None:
         probe.exception()
 
 
-def web_app(deps: Deps, app: AsyncApp) -> web.Application:
-    """``/healthz`` always; ``/slack/events`` in HTTP mode."""
+def web_app(deps: Deps, app: AsyncApp, slack_state: SlackState) -> web.Application:
+    """``/healthz`` and ``/readyz`` always; ``/slack/events`` in HTTP mode."""
     served = web.Application()
     served[DEPS_KEY] = deps
+    served[SLACK_KEY] = slack_state
     served.router.add_get("/healthz", health)
+    served.router.add_get("/readyz", ready)
     secret = deps.settings.http_signing_secret
     if secret is not None:
         served.router.add_post(EVENTS_PATH, events_handler(app, secret))

@@ -204,9 +204,16 @@ class Runtime:
             },
         )
 
+    async def _slack_state(self) -> str:
+        """How Slack reaches the bot now, for ``/readyz``."""
+        if self.settings.socket_app_token is None:
+            return "http"  # Slack calls us: nothing to hold open
+        connected = self._socket is not None and await self._socket.client.is_connected()
+        return "connected" if connected else "connecting"
+
     async def _serve(self, deps: Deps, app: AsyncApp) -> None:
         token = self.settings.socket_app_token
-        self._runner = web.AppRunner(web_app(deps, app), access_log=None)
+        self._runner = web.AppRunner(web_app(deps, app, self._slack_state), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
         await site.start()

@@ -197,7 +197,7 @@ def database_unavailable_message(*, before_anything_ran: bool) -> Message:
     )
     text = (
         f"The bot's database is unavailable right now. {stopped} Try again in a few minutes; "
-        "if it lasts, tell your bms-bot admins (`GET /healthz` shows it)."
+        "if it lasts, tell your bms-bot admins (`GET /readyz` shows it)."
     )
     return notice(text)
 

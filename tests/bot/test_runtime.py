@@ -22,12 +22,16 @@ from tests.support.harness import (
 )
 
 
-async def test_healthz(tmp_path) -> None:
-    """GET /healthz answers 200 with the database reachable."""
+async def test_healthz_and_readyz(tmp_path) -> None:
+    """GET /healthz answers 200 while the process runs; GET /readyz 200 with the database
+    taking writes and Slack reaching the bot (HTTP mode), naming the role."""
     async with running_bot(tmp_path) as bot:
         response = await bot.http.get("/healthz")
         assert response.status_code == 200
         assert response.json()["ok"] is True
+        ready = await bot.http.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json() == {"ok": True, "database": "ok", "slack": "http", "role": "single"}
 
 
 async def test_signature_is_checked(tmp_path) -> None:
@@ -89,19 +93,21 @@ async def test_iam_token_auth_end_to_end(tmp_path) -> None:
         assert any(r.path == "/v3/auth/tokens" for r in bot.sim.request_log)
 
 
-async def test_healthz_fails_when_the_database_file_is_gone(tmp_path) -> None:
-    """The SQLite file deleted under the bot: /healthz says so (503) instead of staying 200."""
+async def test_readyz_fails_when_the_database_file_is_gone(tmp_path) -> None:
+    """The SQLite file deleted under the bot: /readyz says so (503) instead of staying 200,
+    while /healthz, which only says the process is alive, stays 200 (no restart loop)."""
     async with running_bot(tmp_path) as bot:
-        assert (await bot.http.get("/healthz")).status_code == 200
+        assert (await bot.http.get("/readyz")).status_code == 200
         for suffix in ("", "-wal", "-shm"):
             (tmp_path / f"bot.db{suffix}").unlink(missing_ok=True)
-        response = await bot.http.get("/healthz")
+        response = await bot.http.get("/readyz")
         assert response.status_code == 503
         assert "gone" in response.json()["database"]
+        assert (await bot.http.get("/healthz")).status_code == 200
 
 
-async def test_healthz_fails_when_the_database_cannot_be_written(tmp_path) -> None:
-    """A database that takes no writes (here: locked by another process) fails /healthz in a
+async def test_readyz_fails_when_the_database_cannot_be_written(tmp_path) -> None:
+    """A database that takes no writes (here: locked by another process) fails /readyz in a
     few seconds, not after the 10 s busy timeout, and passes again once it takes them."""
     import sqlite3
     import time
@@ -111,13 +117,13 @@ async def test_healthz_fails_when_the_database_cannot_be_written(tmp_path) -> No
         try:
             lock.execute("BEGIN EXCLUSIVE")
             started = time.monotonic()
-            response = await bot.http.get("/healthz", timeout=15)
+            response = await bot.http.get("/readyz", timeout=15)
             assert response.status_code == 503
             assert time.monotonic() - started < 6
         finally:
             lock.rollback()
             lock.close()
-        assert (await bot.http.get("/healthz")).status_code == 200
+        assert (await bot.http.get("/readyz")).status_code == 200
 
 
 async def test_stop_lets_a_listener_in_flight_finish_before_closing_the_store(tmp_path) -> None:

@@ -149,3 +149,13 @@ async def test_a_scheduled_stop_in_socket_mode_is_announced_then_runs_once(
     assert bot.sim.stop_calls == [[server.id]]
     replies = bot.slack.thread_replies(CHANNEL, root.ts)
     assert any("Results" in texts(m.blocks) for m in replies)
+
+
+async def test_readyz_says_the_socket_is_connected(bot: SocketBot) -> None:
+    """In Socket Mode /readyz names the connection's state: connected once the bot dialled."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{bot.runtime.port}") as http:
+        ready = await http.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["slack"] == "connected"
