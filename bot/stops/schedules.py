@@ -163,8 +163,12 @@ class Schedules:
     async def arm(self, req: RequestRow) -> None:
         """Set the alarm for the schedule's next moment (a reminder, or its time)."""
         assert req.run_at is not None
-        pending = [(r.id, r.due_at) for r in await self.schedules.pending(req.id)]
+        pending = await self._pending(req.id)
         self.alarms.alarm(req.id, next_wake(pending, req.run_at, self.clock()))
+
+    async def _pending(self, request_id: str) -> list[tuple[int, float]]:
+        """(id, due time) of the schedule's reminders still to post, as the rules take them."""
+        return [(r.id, r.due_at) for r in await self.schedules.pending(request_id)]
 
     async def rebuild(self) -> int:
         """At start: the announcements a crash kept from Slack, then an alarm for every waiting
@@ -178,14 +182,7 @@ class Schedules:
     async def overdue(self) -> list[str]:
         """Waiting schedules whose next moment has come (the sweep's backstop for a lost
         alarm): their ids."""
-        now = self.clock()
-        due_now = []
-        for req in await self.schedules.waiting():
-            assert req.run_at is not None
-            pending = [(r.id, r.due_at) for r in await self.schedules.pending(req.id)]
-            if next_wake(pending, req.run_at, now) <= now:
-                due_now.append(req.id)
-        return due_now
+        return await self.schedules.overdue(self.clock())
 
     async def wake(self, request_id: str) -> StopRecord | None:
         """The alarm rang: post the due reminder, or start the stop (the confirmed record,
@@ -198,8 +195,7 @@ class Schedules:
             req = opened.request if opened is not None else req
         assert req.run_at is not None
         now = self.clock()
-        pending = [(r.id, r.due_at) for r in await self.schedules.pending(req.id)]
-        plan = reminders_due(pending, req.run_at, now)
+        plan = reminders_due(await self._pending(req.id), req.run_at, now)
         for skipped in plan.skip:
             await self.schedules.skip_reminder(skipped, now)
         if plan.post is not None and await self.schedules.claim_reminder(plan.post, now):

@@ -200,6 +200,26 @@ class ScheduleStore:
         """Every schedule waiting for its time, soonest first (rebuilt into alarms at start)."""
         return await self._rows(R.state.in_(_WAITING))
 
+    async def overdue(self, now: float) -> list[str]:
+        """Waiting schedules with a moment that has come (their time, or a pending reminder),
+        in one query: the minute's sweep rings them in case an alarm was lost."""
+        reminder_due = (
+            sa.select(M.id)
+            .where(
+                M.request_id == R.id,
+                M.state == ReminderState.PENDING.value,
+                M.due_at <= now,
+            )
+            .exists()
+        )
+        query = (
+            sa.select(R.id)
+            .where(R.state.in_(_WAITING), sa.or_(R.run_at <= now, reminder_due))
+            .order_by(R.run_at)
+        )
+        async with self._db.connect() as conn:
+            return [str(rid) for rid in (await conn.execute(query)).scalars()]
+
     async def unannounced(self) -> list[RequestRow]:
         """Waiting schedules whose announcement Slack never confirmed."""
         return await self._rows(sa.and_(R.state.in_(_WAITING), R.root_ts.is_(None)))

@@ -487,3 +487,15 @@ async def test_a_change_before_the_announcement_is_recorded_is_refused_not_silen
     assert (await row(world, req.id)).state is RequestState.SCHEDULED
     told = [s for s in world.poster.calls("respond") if "still being posted" in s.text]
     assert len(told) == 2
+
+
+async def test_a_lost_reminder_alarm_is_rung_by_the_minute_sweep(world: World) -> None:
+    """A reminder whose alarm never rang: the minute's sweep posts it, before the time."""
+    request_id = await scheduled(world, 7200)
+    world.schedule.alarms.clear()
+    run_at = (await row(world, request_id)).run_at
+    assert run_at is not None
+    world.clock.now = run_at - 3600 + 20
+    await world.service.housekeeping()
+    assert len([s for s in world.poster.calls("post") if "⏰" in s.text]) == 1
+    assert world.cloud.stop_calls == []

@@ -121,3 +121,17 @@ async def test_upcoming_lists_this_channels_open_schedules_soonest_first(store: 
     assert await store.schedules.upcoming("C2") == []
     await store.schedules.cancel("req_1", "U1", NOW)
     assert [r.id for r in await store.schedules.upcoming("C1")] == ["req_2"]
+
+
+async def test_overdue_names_schedules_whose_time_or_reminder_has_come(store: Store) -> None:
+    """The sweep's one query: a schedule is overdue once a pending reminder or its time is due,
+    and not once that reminder was claimed."""
+    await scheduled(store)
+    assert await store.schedules.overdue(RUN_AT - 3601) == []
+    assert await store.schedules.overdue(RUN_AT - 3600) == ["req_1"]
+    [first, _] = await store.schedules.pending("req_1")
+    assert await store.schedules.claim_reminder(first.id, RUN_AT - 3600)
+    assert await store.schedules.overdue(RUN_AT - 3000) == []
+    assert await store.schedules.overdue(RUN_AT) == ["req_1"]
+    await store.schedules.cancel("req_1", "U1", RUN_AT)
+    assert await store.schedules.overdue(RUN_AT + 60) == []
