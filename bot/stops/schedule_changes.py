@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.blocks.message import Message
 from bot.blocks.policy import directory_down_message
 from bot.blocks.problems import problem_line
 from bot.blocks.schedule import (
@@ -129,13 +130,7 @@ class ScheduleChanges:
             await self._changed_meanwhile(request_id, place)
             return None
         log.info("scheduled stop postponed", extra={"request": req.id, "run_at": new})
-        moved = dataclasses.replace(
-            req, state=RequestState.POSTPONED, run_at=new, changed_by=place.user_id, changed_at=now
-        )
-        thread = thread_of(StopRecord(moved, ()), self.at.poster)
-        await self.at.show(req.id)
-        await thread.say(postponed_reply(place.user_id, req.run_at, new))
-        await self.at.arm(moved)
+        await self._moved(req, new, postponed_reply(place.user_id, req.run_at, new))
         return None
 
     async def reschedule(self, request_id: str, place: Place, when: When) -> str | None:
@@ -159,19 +154,15 @@ class ScheduleChanges:
         ):
             await self._changed_meanwhile(request_id, place)
             return None
-        moved = dataclasses.replace(
-            req,
-            state=RequestState.SCHEDULED,
-            run_at=new,
-            changed_by=place.user_id,
-            changed_at=now,
-            late_by=None,
-        )
-        thread = thread_of(StopRecord(moved, ()), self.at.poster)
-        await self.at.show(req.id)
-        await thread.say(rescheduled_reply(place.user_id, new))
-        await self.at.arm(moved)
+        await self._moved(req, new, rescheduled_reply(place.user_id, new))
         return None
+
+    async def _moved(self, req: RequestRow, run_at: float, reply: Message) -> None:
+        """A schedule moved to ``run_at``: the announcement shows it, the thread hears
+        ``reply``, and the alarm follows."""
+        await self.at.show(req.id)
+        await thread_of(StopRecord(req, ()), self.at.poster).say(reply)
+        await self.at.arm(dataclasses.replace(req, run_at=run_at))
 
     async def run_now(self, request_id: str, place: Place) -> StopRecord | None:
         """Run now on a missed stop: started at once, exactly once however many click."""
