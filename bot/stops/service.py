@@ -111,13 +111,6 @@ class StopService:
         except DirectoryUnavailable:
             await self.poster.tell(place, directory_down_message())
             return
-        run_at, zone = None, zone_name(person.tz)
-        if command.when is not None:
-            at = resolve(command.when, person.tz, self._utcnow(), self.scheduling.horizon_days)
-            if isinstance(at, Problem):
-                await self.poster.tell(place, time_refused_message(at))
-                return
-            run_at = datetime.fromtimestamp(run_time(at), UTC)
         if not verdict.allowed:
             log.info("request refused by the policy", extra={"denial": verdict.denial})
             await self.trail.note(
@@ -133,6 +126,13 @@ class StopService:
                 place, refused_message(verdict, place.channel_id, self.gate.groups)
             )
             return
+        run_at, zone = None, zone_name(person.tz)
+        if command.when is not None:
+            at = resolve(command.when, person.tz, self._utcnow(), self.scheduling.horizon_days)
+            if isinstance(at, Problem):
+                await self.poster.tell(place, time_refused_message(at))
+                return
+            run_at = datetime.fromtimestamp(run_time(at), UTC)
         try:
             shown = await self.previews.prepare(command, place, verdict, run_at, zone)
         except CloudError as err:

@@ -499,3 +499,19 @@ async def test_a_lost_reminder_alarm_is_rung_by_the_minute_sweep(world: World) -
     await world.service.housekeeping()
     assert len([s for s in world.poster.calls("post") if "⏰" in s.text]) == 1
     assert world.cloud.stop_calls == []
+
+
+async def test_someone_the_policy_refuses_hears_the_refusal_not_time_advice(world: World) -> None:
+    """Bob, whom no grant lets in, asks for a stop at a past time: he hears the policy's
+    refusal, not how to pick a better time."""
+    policy = Policy.model_validate(
+        {"grant": [{"name": "ops", "requesters": [ALICE.user_id], "channels": ["*"]}]}
+    )
+    world.service = service_for(world, policy)
+    [server] = world.cloud.add(1)
+    await world.service.preview(
+        StopCommand((server.id,), False, None, when=parse_when("at", ["07:00"])), BOB
+    )
+    said = world.poster.texts("respond")
+    assert "Nothing was scheduled" not in said
+    assert "grant" in said.lower() or "allowed" in said.lower(), said
