@@ -21,7 +21,7 @@ from simulator.state import Simulator
 from tests.fakes.slack_api import FakeSlack, _read_args
 from tests.fakes.slack_requests import ALICE, BOB, CHANNEL, block_action, slash_command
 from tests.support.bot_process import BotProcess, audit_verify, bot_env, free_port
-from tests.support.harness import new_simulator
+from tests.support.harness import new_simulator, value_of
 
 pytestmark = pytest.mark.slow
 ONCALL, LEADS = "S0ONCALL1", "S0LEADS01"
@@ -112,12 +112,12 @@ class World:
         await self.post(bot, req.body, req.headers)
         await self.wait_for(lambda: any(r.url == url for r in self.slack.responses))
         preview = next(r for r in self.slack.responses if r.url == url)
-        request_id = _value(preview.blocks, ActionId.CONFIRM)
+        request_id = value_of(preview.blocks, ActionId.CONFIRM)
         assert request_id, f"no button on the preview\n{self.logs()}"
         await self.click(bot, ActionId.CONFIRM, request_id)
         await self.wait_for(
             lambda: any(
-                _value(m.blocks, ActionId.APPROVE) == request_id
+                value_of(m.blocks, ActionId.APPROVE) == request_id
                 for m in self.slack.messages.values()
             )
         )
@@ -125,14 +125,6 @@ class World:
 
     def db(self) -> Path:
         return self.tmp_path / "bot.db"
-
-
-def _value(blocks: list[dict[str, Any]] | None, action_id: str) -> str | None:
-    for block in blocks or []:
-        for element in block.get("elements", []):
-            if element.get("action_id") == action_id:
-                return str(element["value"])
-    return None
 
 
 @pytest.fixture

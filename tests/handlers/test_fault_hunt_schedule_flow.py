@@ -16,16 +16,18 @@ import pytest
 from aiohttp import web
 
 from bot.core.lifecycle import RequestState
-from bot.ids import ActionId, BlockId, CallbackId, MetadataEvent
+from bot.ids import ActionId, BlockId, MetadataEvent
 from tests.bot.test_runtime_restart import World, world_of
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_errors import SlackError
 from tests.fakes.slack_requests import CHANNEL, block_action, slash_command
 from tests.handlers.test_schedule_flow import (
     announcement,
+    open_postpone_modal,
     row,
     said_to,
     schedule,
+    submit_new_time,
     until_state,
 )
 from tests.support.bot_process import BotProcess
@@ -163,13 +165,7 @@ async def test_fuzzed_postpone_modal_input_changes_nothing_and_says_why(
     the schedule does not move, nothing stops, the bot answers 200."""
     request_id = await schedule(bot)
     before = (await row(bot, request_id)).run_at
-    value = value_of(announcement(bot).blocks, ActionId.POSTPONE_PICK)
-    assert value
-    await bot.click(ActionId.POSTPONE_PICK, value)
-    await bot.slack.wait_for(lambda: bot.slack.views)
-    meta = bot.slack.views[0].private_metadata
-    field = {BlockId.POSTPONE_TIME.value: {CallbackId.POSTPONE.value: typed}}
-    response = await bot.submit_view(CallbackId.POSTPONE, meta, field)
+    response = await submit_new_time(bot, await open_postpone_modal(bot), typed)
     assert response.status_code == 200
     body = response.json() if response.content else {}
     if body.get("response_action") == "errors":

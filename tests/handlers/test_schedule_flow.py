@@ -55,6 +55,21 @@ async def said_to(bot: Bot, url: str) -> str:
     return answer.text + "\n" + texts(answer.blocks)
 
 
+async def open_postpone_modal(bot: Bot) -> str:
+    """Click Postpone to… on the announcement; the opened modal's private metadata."""
+    value = value_of(announcement(bot).blocks, ActionId.POSTPONE_PICK)
+    assert value
+    await bot.click(ActionId.POSTPONE_PICK, value)
+    await bot.slack.wait_for(lambda: bot.slack.views)
+    return str(bot.slack.views[-1].private_metadata)
+
+
+async def submit_new_time(bot: Bot, meta: str, typed: str) -> Any:
+    """Submit the Postpone (or Reschedule) modal with ``typed`` as the new time; the ack."""
+    field = {BlockId.POSTPONE_TIME.value: {CallbackId.POSTPONE.value: typed}}
+    return await bot.submit_view(CallbackId.POSTPONE, meta, field)
+
+
 async def until_state(bot: Bot, request_id: str, state: RequestState) -> None:
     for _ in range(500):
         if (await row(bot, request_id)).state is state:
@@ -99,17 +114,11 @@ async def test_postpone_to_a_time_of_ones_own_through_the_modal(bot: Bot) -> Non
     """Postpone to… opens a modal; text it cannot read is shown in the modal, 2h moves it."""
     request_id = await schedule(bot)
     before = (await row(bot, request_id)).run_at
-    value = value_of(announcement(bot).blocks, ActionId.POSTPONE_PICK)
-    assert value
-    await bot.click(ActionId.POSTPONE_PICK, value)
-    await bot.slack.wait_for(lambda: bot.slack.views)
-    meta = bot.slack.views[0].private_metadata
-    field = {BlockId.POSTPONE_TIME.value: {CallbackId.POSTPONE.value: "next blue moon"}}
-    response = await bot.submit_view(CallbackId.POSTPONE, meta, field)
+    meta = await open_postpone_modal(bot)
+    response = await submit_new_time(bot, meta, "next blue moon")
     assert response.json()["response_action"] == "errors"
     assert "not a time I can read" in response.json()["errors"][BlockId.POSTPONE_TIME.value]
-    field = {BlockId.POSTPONE_TIME.value: {CallbackId.POSTPONE.value: "2h"}}
-    response = await bot.submit_view(CallbackId.POSTPONE, meta, field)
+    response = await submit_new_time(bot, meta, "2h")
     assert response.status_code == 200
     await until_state(bot, request_id, RequestState.POSTPONED)
     assert (await row(bot, request_id)).run_at == before + 7200

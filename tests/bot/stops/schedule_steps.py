@@ -3,13 +3,26 @@ alarm at its time, find what was posted. Imported by the test modules here; not 
 
 from __future__ import annotations
 
-from conftest import ALICE, World
+from conftest import ALICE, BOB, World
 
 from bot.core.lifecycle import RequestState
 from bot.core.parser import StopCommand
 from bot.core.when import After
 from bot.slack.place import Place
 from bot.store import RequestRow
+
+# Alice asks, Bob must approve every stop.
+APPROVAL_POLICY = {
+    "grant": [
+        {
+            "name": "ops",
+            "requesters": [ALICE.user_id],
+            "channels": ["*"],
+            "approval": "always",
+            "approvers": [BOB.user_id],
+        }
+    ]
+}
 
 
 async def previewed(

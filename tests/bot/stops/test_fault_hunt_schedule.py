@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from conftest import ALICE, BOB, TIMING, World
-from schedule_steps import at_time, posts, previewed, row, scheduled
+from schedule_steps import APPROVAL_POLICY, at_time, posts, previewed, row, scheduled
 from twins import TwinCloud, TwinPeople, TwinPoster, TwinSchedule
 
 from bot.bms.errors import CloudUnavailable
@@ -29,17 +29,6 @@ from tests.support.clock import ManualClock
 
 RULES = Scheduling(reminders=(3600.0, 600.0), grace=900.0)
 OTHER = Place("T1", "C2", "U0ALICE01", "command", None, "https://hooks.slack.com/commands/T1/3/c")
-APPROVAL_POLICY = {
-    "grant": [
-        {
-            "name": "ops",
-            "requesters": [ALICE.user_id],
-            "channels": ["*"],
-            "approval": "always",
-            "approvers": [BOB.user_id],
-        }
-    ]
-}
 
 
 @dataclass

@@ -9,7 +9,7 @@ from datetime import time
 
 import pytest
 from conftest import ALICE, BOB, TIMING, World
-from schedule_steps import at_time, posts, row, scheduled
+from schedule_steps import APPROVAL_POLICY, at_time, posts, row, scheduled
 from twins import TwinCloud, TwinPeople, TwinPoster, TwinSchedule
 
 from bot.core.lifecycle import ReminderState, RequestState
@@ -398,20 +398,7 @@ async def test_a_due_stop_that_cannot_be_checked_is_retried_not_lost(world: Worl
 async def test_an_approved_schedule_is_announced_not_stopped(world: World) -> None:
     """Where the policy wants approval: the click asks, the approval schedules, the approval
     request becomes the announcement, and nothing stops before the time."""
-    policy = Policy.model_validate(
-        {
-            "grant": [
-                {
-                    "name": "ops",
-                    "requesters": [ALICE.user_id],
-                    "channels": ["*"],
-                    "approval": "always",
-                    "approvers": [BOB.user_id],
-                }
-            ]
-        }
-    )
-    world.service = service_for(world, policy)
+    world.service = service_for(world, Policy.model_validate(APPROVAL_POLICY))
     request_id = await scheduled(world, 7200)
     assert (await row(world, request_id)).state is RequestState.AWAITING_APPROVAL
     await world.service.approve(request_id, BOB)
