@@ -1,10 +1,10 @@
 """After a crash: settle the calls a dead sender left behind, before the request goes on.
 
-A chunk still SUBMITTING was claimed by a sender that may have reached Huawei. At start-up its
-sender is known dead (one replica: this process is the only one, and it just started); while
-running, only a claim older than any send can take is (``Timing.claim_orphaned``). Either way it
-is uncertain, never resent. A chunk never sent, of a confirmation older than its window, is not
-sent at all. (With several replicas, "dead" must come from the claimer's lease instead.)
+A chunk still SUBMITTING was claimed by a sender that may have reached Huawei. Its sender is known
+dead at start-up when the bot runs alone (a SQLite file is held by one process, and it just
+started); otherwise, with several replicas or while running, only once the claim's lease has run
+out (the claimer's ``lease_until``, longer than any send can take). Either way it is uncertain,
+never resent. A chunk never sent, of a confirmation older than its window, is not sent at all.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class Recoveries:
     settlements: Settlements
     timing: Timing
     clock: Clock
+    alone: bool = True  # no other replica can hold a claim (SQLite)
 
     async def settle_orphans(
         self, thread: RequestThread, record: StopRecord, *, at_start: bool
@@ -40,7 +41,7 @@ class Recoveries:
         now = self.clock()
         too_old = self.timing.confirmation_too_old(record.request.confirmed_at, now)
         for chunk in record.chunks:
-            orphaned = at_start or self.timing.claim_orphaned(chunk.updated_at, now)
+            orphaned = (at_start and self.alone) or self._lease_over(chunk, now)
             if chunk.state is ChunkState.SUBMITTING and orphaned:
                 settled = await self._orphaned(thread, record, chunk)
             elif chunk.state is ChunkState.PENDING and too_old:
@@ -52,6 +53,11 @@ class Recoveries:
                 return None
             record = record.with_chunk(settled)
         return record
+
+    def _lease_over(self, chunk: ChunkRow, now: float) -> bool:
+        if chunk.lease_until is not None:
+            return chunk.lease_until <= now
+        return self.timing.claim_orphaned(chunk.updated_at, now)  # claimed before leases
 
     async def _orphaned(
         self, thread: RequestThread, record: StopRecord, chunk: ChunkRow

@@ -72,6 +72,7 @@ class StopService:
         policy: Policy | None = None,
         scheduling: Scheduling | None = None,
         now: Clock = time.time,
+        replica: str = "single",
     ) -> None:
         self.store = store
         self.poster = poster
@@ -94,11 +95,13 @@ class StopService:
         )  # fmt: skip
         self.changes = ScheduleChanges(self.schedules)
         self.approvals = Approvals(requests, poster, gate, self.roots, self.schedules, now, trail)
-        self.submissions = Submissions(cloud, requests, chunks, settlements, schedule, now, trail)
+        self.submissions = Submissions(
+            cloud, requests, chunks, settlements, schedule, now, trail, replica, timing.stale_claim
+        )
         self.polls = Polls(cloud, requests, chunks, now)
         self.reconciliations = Reconciliations(cloud, chunks, self.previews, poster, timing, now)
         self.reports = Reports(requests, poster, schedule, timing, now, trail)
-        self.recoveries = Recoveries(settlements, timing, now)
+        self.recoveries = Recoveries(settlements, timing, now, alone=not store.shared)
 
     async def preview(self, command: StopCommand, place: Place) -> None:
         """Ask the policy, look the servers up and show the requester what would stop, with

@@ -31,6 +31,8 @@ class Submissions:
     schedule: Schedule
     clock: Clock
     trail: Trail
+    owner: str  # this replica, written on each claim
+    lease: float  # how long a claim stays live: longer than any stop POST with its retries
 
     async def send_pending(
         self, thread: RequestThread, record: StopRecord
@@ -50,7 +52,7 @@ class Submissions:
         self, thread: RequestThread, record: StopRecord, chunk: ChunkRow
     ) -> ChunkRow | None:
         req = record.request
-        claimed = await self.chunks.claim(chunk, self.clock())
+        claimed = await self.chunks.claim(chunk, self.clock(), owner=self.owner, lease=self.lease)
         if claimed is None:
             return None  # another sender has it
         try:

@@ -51,6 +51,12 @@ class Store:
         self._file = DatabaseFile(path)
         self._sole = SoleUse(path)
 
+    @property
+    def shared(self) -> bool:
+        """Several replicas may use this database at once (PostgreSQL), so another process's
+        claim may be live; a SQLite file has one serving process."""
+        return self.engine.dialect.name != "sqlite"
+
     def hold_alone(self) -> None:
         """For a SQLite file: this process serves it alone (``DatabaseUnavailable`` naming the
         other process if one does). The commands beside a running bot never call this."""

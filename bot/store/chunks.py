@@ -29,10 +29,17 @@ class ChunkStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def claim(self, chunk: ChunkRow, now: float) -> ChunkRow | None:
-        """PENDING → SUBMITTING: this sender may now POST it; None if another sender has it."""
-        claimed = await self._move(chunk, ChunkState.SUBMITTING, now, {C.submitted_at: now})
-        return dataclasses.replace(claimed, sent_at=now) if claimed else None
+    async def claim(
+        self, chunk: ChunkRow, now: float, *, owner: str, lease: float
+    ) -> ChunkRow | None:
+        """PENDING → SUBMITTING: this sender (``owner``, a replica) may now POST it, and its
+        claim is live for ``lease`` seconds; None if another sender has it."""
+        until = now + lease
+        values = {C.submitted_at: now, C.claimed_by: owner, C.lease_until: until}
+        claimed = await self._move(chunk, ChunkState.SUBMITTING, now, values)
+        if claimed is None:
+            return None
+        return dataclasses.replace(claimed, sent_at=now, claimed_by=owner, lease_until=until)
 
     async def accepted(
         self, chunk: ChunkRow, job_id: str, now: float, audit: Sequence[AuditEvent] = ()

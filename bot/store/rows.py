@@ -153,6 +153,8 @@ class ChunkRow:
     updated_at: float
     sent_at: float | None = None  # when the call went out (the claim)
     job_missing_polls: int = 0  # "job not found" answers in a row
+    claimed_by: str | None = None  # the replica whose claim it is (SUBMITTING)
+    lease_until: float | None = None  # until when that claim is live
 
     @staticmethod
     def from_mapping(m: Mapping[Any, Any], names: Mapping[str, str]) -> ChunkRow:
@@ -171,6 +173,8 @@ class ChunkRow:
             updated_at=m["updated_at"],
             sent_at=m["submitted_at"],
             job_missing_polls=m["job_missing_polls"],
+            claimed_by=m["claimed_by"],
+            lease_until=m["lease_until"],
         )
 
 

@@ -91,6 +91,9 @@ stop_chunks = sa.Table(
     sa.Column("poll_failures", sa.Integer, nullable=False, default=0),
     sa.Column("job_missing_polls", sa.Integer, nullable=False, default=0, server_default="0"),
     sa.Column("updated_at", sa.Float, nullable=False),
+    # The replica that claimed the call, and until when its claim is live (migration 0009).
+    sa.Column("claimed_by", sa.String(64)),
+    sa.Column("lease_until", sa.Float),
     sa.UniqueConstraint("request_id", "chunk_no"),
 )
 

@@ -27,7 +27,9 @@ async def stored(store: Store) -> ChunkRow:
 async def test_chunk_claim_is_single(store: Store) -> None:
     """Concurrent claims of a pending chunk: one sender wins."""
     chunk = await confirmed_chunk(store, [IDS[:2], IDS[2:]])
-    claims = await asyncio.gather(*(store.chunks.claim(chunk, NOW) for _ in range(10)))
+    claims = await asyncio.gather(
+        *(store.chunks.claim(chunk, NOW, owner="r1", lease=60) for _ in range(10))
+    )
     assert sum(c is not None for c in claims) == 1
 
 
@@ -35,7 +37,7 @@ async def test_chunk_results_round_trip(store: Store) -> None:
     """Results stored with a chunk come back as they were, with names and the job id; each write
     returns exactly the snapshot a fresh read gives."""
     chunk = await confirmed_chunk(store)
-    claimed = await store.chunks.claim(chunk, NOW)
+    claimed = await store.chunks.claim(chunk, NOW, owner="r1", lease=60)
     assert claimed is not None
     accepted = await store.chunks.accepted(claimed, "job1", NOW)
     assert accepted is not None
@@ -64,12 +66,12 @@ async def test_settled_chunk_keeps_the_error(store: Store) -> None:
 async def test_no_move_from_a_settled_chunk(store: Store) -> None:
     """An ended chunk can be neither claimed nor ended again."""
     chunk = await confirmed_chunk(store)
-    claimed = await store.chunks.claim(chunk, NOW)
+    claimed = await store.chunks.claim(chunk, NOW, owner="r1", lease=60)
     assert claimed is not None
     accepted = await store.chunks.accepted(claimed, "job1", NOW)
     assert accepted is not None
     assert await store.chunks.ended(accepted, "SUCCESS", {}, NOW) is not None
-    assert await store.chunks.claim(accepted, NOW) is None
+    assert await store.chunks.claim(accepted, NOW, owner="r1", lease=60) is None
     assert await store.chunks.ended(accepted, "SUCCESS", {}, NOW) is None
 
 
@@ -78,7 +80,7 @@ async def test_poll_failures_count_up(store: Store) -> None:
     chunk = await confirmed_chunk(store)
     assert (await store.chunks.record_poll_failure(chunk, "boom", NOW)).poll_failures == 1
     assert (await store.chunks.record_poll_failure(chunk, "boom", NOW)).poll_failures == 2
-    claimed = await store.chunks.claim(chunk, NOW)
+    claimed = await store.chunks.claim(chunk, NOW, owner="r1", lease=60)
     assert claimed is not None
     accepted = await store.chunks.accepted(claimed, "job1", NOW)
     assert accepted is not None
@@ -101,7 +103,7 @@ async def test_job_not_found_answers_are_counted_in_a_row(store: Store) -> None:
 async def test_a_claim_records_when_the_call_went_out(store: Store) -> None:
     """The claim's time is kept: reconciling a lost answer waits from it."""
     chunk = await confirmed_chunk(store)
-    claimed = await store.chunks.claim(chunk, NOW + 7)
+    claimed = await store.chunks.claim(chunk, NOW + 7, owner="r1", lease=60)
     assert claimed is not None
     assert claimed.sent_at == NOW + 7
     assert (await stored(store)).sent_at == NOW + 7

@@ -167,7 +167,7 @@ async def test_finished_requests_do_not_hold_their_servers(store: Store) -> None
     await store.requests.add(new_request("req_a"))
     first = await store.requests.confirm("req_a", "U1", NOW, [IDS])
     assert first is not None
-    claimed = await store.chunks.claim(first.chunks[0], NOW)
+    claimed = await store.chunks.claim(first.chunks[0], NOW, owner="r1", lease=60)
     assert claimed is not None
     await store.chunks.settle(
         claimed, ChunkState.REJECTED, {}, error_code="X", error_message="refused", now=NOW
