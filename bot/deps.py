@@ -12,6 +12,7 @@ from bot.slack.directory import Directory
 from bot.slack.poster import Poster
 from bot.stops.service import StopService
 from bot.store import Store
+from bot.store.leadership import Leadership
 from bot.watcher import Watcher
 
 
@@ -25,6 +26,7 @@ class Deps:
     stops: StopService
     commands: Commands
     directory: Directory
+    leadership: Leadership  # which replica runs the scheduled work
     # The work listeners do after their ack, so that shutdown can let it finish.
     listening: set[asyncio.Task[object]] = field(default_factory=set)
 

@@ -15,9 +15,12 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot import metrics
+from bot.core.lifecycle import RequestState
 from bot.deps import Deps
 from bot.slack.inbound import Refusal, check_shape, check_signature
 from bot.store import DatabaseUnavailable
@@ -28,7 +31,6 @@ HEALTH_TIMEOUT_SECONDS = 3.0
 DEPS_KEY = web.AppKey("deps", Deps)
 SlackState = Callable[[], Awaitable[str]]  # "connected", "connecting", or "http" (Slack calls us)
 SLACK_KEY: web.AppKey[SlackState] = web.AppKey("slack_state")
-ROLE = "single"  # one process serves and schedules (several replicas: not yet)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -68,7 +70,8 @@ def events_handler(
 async def health(request: web.Request) -> web.Response:
     """Alive: the process answers, after its start-up recovery (what it watches, its role)."""
     deps = request.app[DEPS_KEY]
-    return web.json_response({"ok": True, "watching": len(deps.watcher.watching()), "role": ROLE})
+    role = str(deps.leadership.role)
+    return web.json_response({"ok": True, "watching": len(deps.watcher.watching()), "role": role})
 
 
 async def ready(request: web.Request) -> web.Response:
@@ -76,7 +79,7 @@ async def ready(request: web.Request) -> web.Response:
     otherwise, within a few seconds (a write stuck behind a lock is left to finish alone)."""
     deps = request.app[DEPS_KEY]
     slack = await request.app[SLACK_KEY]()
-    answer: dict[str, object] = {"role": ROLE, "slack": slack}
+    answer: dict[str, object] = {"role": str(deps.leadership.role), "slack": slack}
     probe = asyncio.ensure_future(deps.store.ping(deps.stops.now()))
     done, _ = await asyncio.wait({probe}, timeout=HEALTH_TIMEOUT_SECONDS)
     if not done:
@@ -97,13 +100,32 @@ def _forget(probe: asyncio.Future[None]) -> None:
         probe.exception()
 
 
+async def metrics_page(request: web.Request) -> web.Response:
+    """Prometheus' text format: this replica's counters, and requests by state from the
+    database (left as last read when the database does not answer in time)."""
+    deps = request.app[DEPS_KEY]
+    metrics.LEADER.set(1 if deps.leadership.role.leads else 0)
+    try:
+        counts = await asyncio.wait_for(
+            deps.store.requests.count_by_state(), HEALTH_TIMEOUT_SECONDS
+        )
+    except (TimeoutError, DatabaseUnavailable):
+        counts = None
+    if counts is not None:
+        for state in RequestState:
+            metrics.REQUESTS.labels(state.value).set(counts.get(state.value, 0))
+    body = generate_latest(metrics.REGISTRY)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
 def web_app(deps: Deps, app: AsyncApp, slack_state: SlackState) -> web.Application:
-    """``/healthz`` and ``/readyz`` always; ``/slack/events`` in HTTP mode."""
+    """``/healthz``, ``/readyz`` and ``/metrics`` always; ``/slack/events`` in HTTP mode."""
     served = web.Application()
     served[DEPS_KEY] = deps
     served[SLACK_KEY] = slack_state
     served.router.add_get("/healthz", health)
     served.router.add_get("/readyz", ready)
+    served.router.add_get("/metrics", metrics_page)
     secret = deps.settings.http_signing_secret
     if secret is not None:
         served.router.add_post(EVENTS_PATH, events_handler(app, secret))

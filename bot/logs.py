@@ -19,6 +19,16 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
 )
 
+# This replica's part in running the scheduled work ("single", "leader", "follower"), on every
+# line; set by the runtime when the role changes (``bot/store/leadership.py``).
+_role: list[str] = []
+
+
+def set_role(role: str | None) -> None:
+    """Name this process's role on every log line from now on (None: name none)."""
+    _role[:] = [role] if role else []
+
+
 _TOKEN_RE = re.compile(r"xox[abprs]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 _STD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 MASK = "***"
@@ -63,7 +73,8 @@ def _fields(record: logging.LogRecord) -> dict[str, Any]:
     }
     request = fields.pop("request", None)
     rid = request_id_var.get() or request
-    return {"request_id": rid, **fields} if rid else fields
+    tagged = {"request_id": rid, **fields} if rid else fields
+    return {"role": _role[0], **tagged} if _role else tagged
 
 
 class JsonFormatter(logging.Formatter):

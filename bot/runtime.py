@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
 import signal
+import socket
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -16,6 +19,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from bot import metrics
 from bot.app import create_app
 from bot.backends import BackendUnavailable, open_backend
 from bot.bms.backend import CloudBackend
@@ -25,6 +29,7 @@ from bot.core.clock import Timing
 from bot.core.schedule import Scheduling
 from bot.deps import Deps
 from bot.http import web_app
+from bot.logs import set_role
 from bot.policy.load import PolicyError, load_policy
 from bot.policy.model import Policy
 from bot.retry import RetryPolicy
@@ -35,12 +40,19 @@ from bot.slack.edit_gate import ProgressGate
 from bot.slack.poster import Poster, SlackFailure, SlackUnreachable, slack_call
 from bot.stops.service import StopService
 from bot.store import DatabaseUnavailable, Store, open_store
+from bot.store.leadership import Leadership
 from bot.watcher import Watcher
 
 log = logging.getLogger(__name__)
 
 
 DRAIN_MARGIN_SECONDS = 5.0  # past one HTTP timeout, for a stop call already sent to answer
+
+
+def replica_id() -> str:
+    """This process among the replicas, written on the stop calls it claims: host, pid and a
+    random tail (a restarted pod keeps its host name and may reuse a pid)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 class StartupError(Exception):
@@ -92,6 +104,7 @@ def build_deps(
         backend.auth(),
         timeout=settings.bms_http_timeout,
         retry=retry,
+        job_queries_per_minute=settings.bms_job_queries_per_minute,
     )
     poster = Poster(
         create_slack_client(settings),
@@ -116,10 +129,12 @@ def build_deps(
         horizon_days=max(1, int(settings.bms_schedule_horizon // 86400)),
     )
     stops = StopService(
-        bms, store, poster, watcher, timing, directory, policy=policy, scheduling=scheduling
-    )
+        bms, store, poster, watcher, timing, directory,
+        policy=policy, scheduling=scheduling, replica=replica_id(),
+    )  # fmt: skip
     commands = Commands(stops, bms, store.requests, poster, backend.samples)
-    return Deps(settings, bms, store, poster, watcher, stops, commands, directory)
+    leadership = Leadership(store.engine, settings.bms_leader_timeout)
+    return Deps(settings, bms, store, poster, watcher, stops, commands, directory, leadership)
 
 
 async def _check_slack_token(deps: Deps) -> None:
@@ -190,10 +205,12 @@ class Runtime:
         await _check_slack_token(deps)
         self.app = create_app(deps)
         await _read_groups(deps, policy)
-        deps.watcher.start(deps.stops.tick, deps.stops.housekeeping, deps.stops.wake)
+        stops, watcher = deps.stops, deps.watcher
+        watcher.start(stops.tick, stops.housekeeping, stops.wake, stops.sweep, leading=False)
         if deps.directory.wanted:
-            deps.watcher.every("groups", self.settings.bms_groups_refresh, deps.directory.refresh)
-        await deps.stops.resume_all()
+            watcher.every("groups", self.settings.bms_groups_refresh, deps.directory.refresh)
+        await deps.leadership.start(self._lead, self._follow)
+        set_role(str(deps.leadership.role))
         await self._serve(deps, self.app)
         log.info(
             "bms-bot started",
@@ -203,6 +220,23 @@ class Runtime:
                 "simulated": self.backend.simulated,
             },
         )
+
+    async def _lead(self) -> None:
+        """This replica runs the scheduled work now: its clock from the rows."""
+        assert self.deps is not None
+        set_role(str(self.deps.leadership.role))
+        metrics.LEADER.set(1)
+        metrics.LEADER_CHANGES.inc()
+        self.deps.watcher.lead()
+        await self.deps.stops.resume_all()
+
+    def _follow(self) -> None:
+        """Another replica leads: no poll, alarm or housekeeping here from this moment."""
+        assert self.deps is not None
+        self.deps.watcher.follow()
+        set_role(str(self.deps.leadership.role))
+        metrics.LEADER.set(0)
+        metrics.LEADER_CHANGES.inc()
 
     async def _slack_state(self) -> str:
         """How Slack reaches the bot now, for ``/readyz``."""
@@ -237,6 +271,8 @@ class Runtime:
                 log.warning("shutting down with listener work still running")
             await self.deps.stops.drain(within)
             await self.deps.watcher.shutdown()
+            await self.deps.leadership.stop()
+            set_role(None)
             await self.deps.bms.aclose()
             await self.deps.store.close()
         if self.backend is not None and self._owns_backend:

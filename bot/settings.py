@@ -82,6 +82,12 @@ class Settings(DatabaseSettings):
     bms_simulator_servers: int = Field(12, ge=0, le=5000)
 
     bms_poll_interval: float = Field(5.0, gt=0)
+    bms_job_queries_per_minute: float = Field(
+        2000.0, gt=0, description="Job polls a minute, for the whole bot (Huawei's limit)"
+    )
+    bms_leader_timeout: float = Field(
+        15.0, ge=3, description="With several replicas: how soon another takes over a dead leader"
+    )
     bms_job_timeout: float = Field(1800.0, gt=0)
     bms_confirm_ttl: float = Field(600.0, gt=0)
     bms_reconcile_seconds: float = Field(120.0, gt=0)

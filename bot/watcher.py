@@ -1,6 +1,10 @@
 """APScheduler as a clock: one interval job per active request, one date job per scheduled stop
 (its next reminder or its time), all rebuilt from the database at start.
 
+Only the leader (``bot/store/leadership.py``) runs them: ``follow`` drops every poll and alarm
+and pauses housekeeping and the sweep, at once; ``lead`` resumes them, and the new leader
+rebuilds the rest from the rows. Jobs every replica needs (``every``) run either way.
+
 Jobs live in the in-memory job store on purpose: the database rows are the truth, so the schedule is
 derived from them (``watch`` and ``alarm`` for every request with work ahead at start-up), not
 pickled beside them. A date job whose time passed still runs (``misfire_grace_time=None``):
@@ -12,14 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 PollFn = Callable[[str], Awaitable[None]]
+_LEADERS_JOBS = frozenset({"housekeeping", "sweep"})
 JOB_DEFAULTS = {
     "coalesce": True,  # a late tick runs once, not once per missed interval
     "max_instances": 1,  # never two polls of one request at once
@@ -36,17 +44,28 @@ class Watcher:
         self._poll: PollFn | None = None
         self._wake: PollFn | None = None
         self._running: set[asyncio.Task[Any]] = set()
+        self.leading = True
+        self._polled: dict[str, float] = {}  # request id → when its last poll began (monotonic)
 
     def start(
         self,
         poll: PollFn,
         housekeeping: Callable[[], Awaitable[None]],
         wake: PollFn | None = None,
+        sweep: Callable[[], Awaitable[None]] | None = None,
+        *,
+        leading: bool = True,
     ) -> None:
         """Start ticking; must be called inside the running event loop. ``wake`` is what an
-        ``alarm`` calls, with the request id."""
+        ``alarm`` calls, with the request id; ``sweep`` runs every ``interval`` on the leader
+        (the work other replicas made). ``leading=False``: wait for ``lead``."""
 
         async def tracked_poll(request_id: str) -> None:
+            ran = time.monotonic()
+            last = self._polled.get(request_id)
+            if last is not None:
+                metrics.POLL_LAG.observe(max(0.0, ran - last - self.interval))
+            self._polled[request_id] = ran
             await self._tracked(poll(request_id))
 
         async def tracked_wake(request_id: str) -> None:
@@ -65,7 +84,35 @@ class Watcher:
             id="housekeeping",
             replace_existing=True,
         )
+        if sweep is not None:
+
+            async def tracked_sweep() -> None:
+                await self._tracked(sweep())
+
+            self.scheduler.add_job(
+                tracked_sweep, "interval", seconds=self.interval, id="sweep", replace_existing=True
+            )
         self.scheduler.start()
+        if not leading:
+            self.follow()
+
+    def follow(self) -> None:
+        """Another replica leads: drop every poll and alarm, pause the leader's own jobs."""
+        self.leading = False
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(("poll:", "wake:")):
+                job.remove()
+            elif job.id in _LEADERS_JOBS:
+                job.pause()
+        self._polled.clear()
+
+    def lead(self) -> None:
+        """This replica leads: the leader's own jobs run again (polls and alarms come from the
+        rows, through ``watch`` and ``alarm``)."""
+        self.leading = True
+        for job in self.scheduler.get_jobs():
+            if job.id in _LEADERS_JOBS:
+                job.resume()
 
     async def _tracked(self, work: Awaitable[None]) -> None:
         """Run one job, remembered so that shutdown can let it finish its database writes."""
@@ -88,6 +135,8 @@ class Watcher:
     def watch(self, request_id: str, *, first_in: float | None = None) -> None:
         if self._poll is None:
             raise RuntimeError("Watcher.start() must run before watch()")
+        if not self.leading:
+            return  # the leader's sweep finds it in the rows
         first = datetime.now(UTC) + timedelta(
             seconds=self.interval if first_in is None else first_in
         )
@@ -103,6 +152,7 @@ class Watcher:
         log.info("watching request", extra={"request": request_id})
 
     def unwatch(self, request_id: str) -> None:
+        self._polled.pop(request_id, None)
         job = self.scheduler.get_job(f"poll:{request_id}")
         if job is not None:
             job.remove()
@@ -112,6 +162,8 @@ class Watcher:
         """Wake the scheduled stop ``request_id`` at ``at`` (epoch seconds; now if past)."""
         if self._wake is None:
             raise RuntimeError("Watcher.start() must run before alarm()")
+        if not self.leading:
+            return  # the leader's sweep arms it from the rows
         self.scheduler.add_job(
             self._wake,
             "date",
@@ -133,6 +185,10 @@ class Watcher:
             for j in self.scheduler.get_jobs()
             if j.id.startswith("wake:") and j.next_run_time is not None
         }
+
+    def armed(self) -> list[str]:
+        """The scheduled stops with an alarm set."""
+        return list(self.alarms())
 
     def watching(self) -> list[str]:
         return [

@@ -20,10 +20,11 @@ RULES: dict[str, tuple[set[str], set[str]]] = {
         {"bot.core", "bot.policy", "bot.ids", "bot.bms.models", "bot.bms.errors"},
         set(),
     ),
-    "bot.bms": ({"bot.retry"}, {"httpx"}),
+    "bot.bms": ({"bot.retry", "bot.metrics"}, {"httpx"}),
     "bot.store": ({"bot.core", "bot.bms.models"}, {"sqlalchemy", "alembic"}),
     "bot.slack": (
-        {"bot.blocks", "bot.ids", "bot.settings", "bot.policy.people", "bot.policy.refs"},
+        {"bot.blocks", "bot.ids", "bot.settings", "bot.policy.people", "bot.policy.refs"}
+        | {"bot.metrics"},
         {"slack_sdk", "aiohttp"},
     ),
     "bot.stops": (

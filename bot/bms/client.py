@@ -20,6 +20,8 @@ from urllib.parse import quote
 
 import httpx
 
+from bot import metrics
+from bot.bms.pace import Pace
 from bot.bms.errors import (
     CloudError,
     CloudNotFound,
@@ -50,14 +52,23 @@ FEW_IDS = 5  # up to this many ids, single GETs are cheaper than paging the whol
 GET_CONCURRENCY = 5
 MAX_IN_FLIGHT = 32  # calls on the wire at once, per process
 STOP_SLOTS = 4  # of which kept for stop POSTs
+DEFAULT_JOB_QUERIES_PER_MINUTE = 2000.0  # Huawei's job-query limit (reference doc, §5)
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 
 
 class BmsClient:
     """Lists, looks up and stops servers of one project, and reads job status."""
 
-    def __init__(self, http: httpx.AsyncClient, project_id: str, retry: RetryPolicy) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        project_id: str,
+        retry: RetryPolicy,
+        *,
+        job_queries_per_minute: float = DEFAULT_JOB_QUERIES_PER_MINUTE,
+    ) -> None:
         self._http = http
+        self._job_pace = Pace(job_queries_per_minute)
         self._prefix = f"/v1/{quote(project_id, safe='')}"
         self._retry = retry
         # httpcore's pool spends CPU in proportion to queued x open connections: under a burst
@@ -79,6 +90,7 @@ class BmsClient:
         timeout: float = 15.0,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        job_queries_per_minute: float = DEFAULT_JOB_QUERIES_PER_MINUTE,
     ) -> BmsClient:
         """Build the client and its one ``httpx.AsyncClient``; close it with ``aclose()``."""
         http = httpx.AsyncClient(
@@ -92,7 +104,9 @@ class BmsClient:
                 max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT
             ),
         )
-        return cls(http, project_id, retry or RetryPolicy())
+        return cls(
+            http, project_id, retry or RetryPolicy(), job_queries_per_minute=job_queries_per_minute
+        )
 
     async def list_servers(
         self,
@@ -193,9 +207,10 @@ class BmsClient:
         return StopAccepted(job_id, request_id)
 
     async def get_job(self, job_id: str) -> Job:
-        """The job's status and sub-jobs."""
+        """The job's status and sub-jobs, within the job-query limit (waiting for a turn)."""
         if not is_job_id(job_id):
             raise ValueError(f"not a job id: {job_id!r}")
+        await self._job_pace.turn()
         return parse_job(await self._read(f"{self._prefix}/jobs/{job_id}"))
 
     async def aclose(self) -> None:
@@ -268,5 +283,6 @@ def _log(level: int, started: float, method: str, path: str, **fields: object) -
     elif error is not None:
         fields["error"] = error
     duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    metrics.huawei_call(method, path, str(fields.get("status") or fields.get("error")))
     extra = {"method": method, "path": path, "duration_ms": duration_ms} | fields
     logger.log(level, "%s %s -> %s", method, path, fields.get("status") or error, extra=extra)

@@ -6,6 +6,8 @@ half is the poster's edit gate (how often the root may be edited). Nothing else 
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -13,11 +15,22 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.settings import Settings
 
 SLACK_TIMEOUT_SECONDS = 10
 CONNECTION_RETRIES = 2
 RATE_LIMIT_RETRIES = 3
+
+
+class _CountedRateLimitRetries(AsyncRateLimitErrorRetryHandler):
+    """Waits out a 429 as the SDK does, and counts it."""
+
+    async def _can_retry_async(self, **kwargs: Any) -> bool:
+        limited = await super()._can_retry_async(**kwargs)
+        if limited:
+            metrics.SLACK_THROTTLED.inc()
+        return limited
 
 
 def create_slack_client(
@@ -31,7 +44,7 @@ def create_slack_client(
     if retry_connections:
         retries.append(AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES))
     if wait_when_limited:
-        retries.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
+        retries.append(_CountedRateLimitRetries(max_retry_count=RATE_LIMIT_RETRIES))
     return AsyncWebClient(
         token=settings.bot_token,
         base_url=settings.slack_api_url,

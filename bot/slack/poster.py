@@ -28,6 +28,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot import metrics
 from bot.blocks.message import Message, with_simulator_banner
 from bot.slack.edit_gate import ProgressGate
 from bot.slack.pacer import ChannelPacer
@@ -89,7 +90,11 @@ async def slack_call(call: Awaitable[T]) -> T:
     try:
         return await call
     except CALL_FAILURES as exc:
-        raise _failure(exc) from exc
+        failure = _failure(exc)
+        metrics.SLACK_ERRORS.labels(failure.error).inc()
+        if failure.retry_after is not None:
+            metrics.SLACK_THROTTLED.inc()
+        raise failure from exc
 
 
 def _without_metadata(message: Message) -> dict[str, Any]:

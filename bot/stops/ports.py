@@ -38,6 +38,8 @@ class Schedule(Protocol):
 
     def disarm(self, request_id: str) -> None: ...
 
+    def armed(self) -> list[str]: ...
+
 
 class People(Protocol):
     """Who somebody is and the user groups (``bot.slack.directory.Directory``)."""

@@ -107,6 +107,8 @@ class Schedules:
             fresh = await self.requests.get(req.id)
             if fresh is not None and fresh.state is RequestState.SCHEDULED:
                 await self.arm(fresh)  # unanswered: the sweep posts it; the time still holds
+            else:
+                self.alarms.disarm(req.id)  # one the leader's sweep set meanwhile
             return
         if scheduled.root_ts:  # the approval request was the root: it becomes the announcement
             await thread_of(opened, self.poster).show(announcement)
@@ -178,6 +180,17 @@ class Schedules:
         for req in waiting:
             await self.arm(req)
         return len(waiting)
+
+    async def arm_unarmed(self) -> int:
+        """The leader's sweep: an alarm for each announced waiting schedule without one (made
+        on another replica); how many."""
+        armed = set(self.alarms.armed())
+        waiting = await self.schedules.waiting()
+        # Unannounced ones are their clicker's (or housekeeping's, if a crash kept them unseen).
+        new = [req for req in waiting if req.id not in armed and req.root_ts is not None]
+        for req in new:
+            await self.arm(req)
+        return len(new)
 
     async def overdue(self) -> list[str]:
         """Waiting schedules whose next moment has come (the sweep's backstop for a lost

@@ -338,13 +338,17 @@ class StopService:
         return record.with_request(reporting)
 
     async def resume_all(self) -> None:
-        """Once at start: poll what was being polled, finish what was being confirmed."""
+        """Once at start, and on becoming the leader: poll what was being polled, finish what
+        was being confirmed."""
+        now = self.now()
         for req in await self.store.requests.active():
             try:
                 if req.state is RequestState.APPROVED:
                     await self._approved(req)
                 elif req.state is RequestState.CONFIRMED:
-                    await self.resume(req.id, at_start=True)
+                    # With several replicas, a fresh confirmation is its clicker's to send.
+                    if not self.store.shared or self.timing.confirm_stuck(req.confirmed_at, now):
+                        await self.resume(req.id, at_start=True)
                 else:
                     self.schedule.watch(req.id, first_in=0)
             # One request must not keep the bot from starting; housekeeping tries it again.
@@ -361,8 +365,39 @@ class StopService:
         if record is not None:
             await self._launch(record, None)
 
+    async def sweep(self) -> None:
+        """The leader, every poll interval: watch what another replica submitted, arm what it
+        scheduled, ring any schedule whose moment has come (in case an alarm was lost), and
+        drive on a confirmation whose sender died (its claim window over)."""
+        try:
+            watched = set(self.schedule.watching())
+            polled = [RequestState.SUBMITTED, RequestState.REPORTING]
+            for request_id in await self.store.requests.ids_in_states(polled):
+                if request_id not in watched:
+                    self.schedule.watch(request_id, first_in=0)
+            await self.schedules.arm_unarmed()
+            for request_id in await self.schedules.overdue():
+                await self.wake(request_id)
+            await self._redrive_stuck()
+        except DatabaseUnavailable:
+            pass  # logged once per outage by the store; the next sweep tries again
+        except Exception:
+            log.exception("sweep failed; retrying at the next one")
+
+    async def _redrive_stuck(self) -> None:
+        now = self.now()
+        for req in await self.store.requests.in_states([RequestState.CONFIRMED]):
+            if self.timing.confirm_stuck(req.confirmed_at, now):
+                try:
+                    await self.resume(req.id)
+                except DatabaseUnavailable:
+                    raise
+                except Exception:
+                    log.exception("could not resume a request", extra={"request": req.id})
+
     async def housekeeping(self) -> None:
-        """Every minute: expire unanswered previews, forget old events, re-drive stuck ones."""
+        """Every minute: expire unanswered previews and approvals, forget old events, carry out
+        approvals a crash interrupted."""
         try:
             now = self.now()
             expired = await self.store.requests.expire_previews(
@@ -371,19 +406,9 @@ class StopService:
             await self.approvals.expire()
             await self.approvals.repost_unseen()
             await self.schedules.announce_unseen()
-            for request_id in await self.schedules.overdue():
-                await self.wake(request_id)
             await self.store.events.forget(events_forgotten_before(now))
             for req in await self.store.requests.in_states([RequestState.APPROVED]):
                 await self._approved(req)
-            for req in await self.store.requests.in_states([RequestState.CONFIRMED]):
-                if self.timing.confirm_stuck(req.confirmed_at, now):
-                    try:
-                        await self.resume(req.id)
-                    except DatabaseUnavailable:
-                        raise
-                    except Exception:
-                        log.exception("could not resume a request", extra={"request": req.id})
             if expired:
                 log.info("previews expired", extra={"count": expired})
         except DatabaseUnavailable:

@@ -24,11 +24,12 @@ from bot.core.audit import (
     VerifyReport,
     chain,
 )
+from bot.store import locks
 from bot.store.database import Database
 from bot.store.schema import audit_log
 
 A = audit_log.c
-PG_AUDIT_LOCK = 7317003
+PG_AUDIT_LOCK = locks.AUDIT
 PAGE = 500
 
 

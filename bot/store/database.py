@@ -53,16 +53,17 @@ class Database:
         self._down_since: str | None = None  # the reason, while an outage lasts
 
     def begin(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        """A transaction, committed when the block ends."""
-        return self._guarded(self.engine.begin())
+        """A transaction, committed when the block ends: one that commits ends an outage."""
+        return self._guarded(self.engine.begin(), proves=True)
 
     def connect(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        """A connection for reads."""
-        return self._guarded(self.engine.connect())
+        """A connection for reads. A read that works does not end an outage (a read-only or
+        full disk still answers reads), so the leader's frequent sweeps cannot flap it."""
+        return self._guarded(self.engine.connect(), proves=False)
 
     @asynccontextmanager
     async def _guarded(
-        self, opening: AbstractAsyncContextManager[AsyncConnection]
+        self, opening: AbstractAsyncContextManager[AsyncConnection], *, proves: bool
     ) -> AsyncIterator[AsyncConnection]:
         try:
             async with opening as conn:
@@ -70,7 +71,8 @@ class Database:
         except Exception as exc:
             self._failed(exc)
             raise
-        self._worked()
+        if proves:
+            self._worked()
 
     def _failed(self, exc: Exception) -> None:
         if not _is_outage(exc):

@@ -18,13 +18,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.store import locks
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BASELINE = "0001"
 HEAD = "0009"  # the newest file in migrations/versions/ (a test holds the two together)
-PG_MIGRATION_LOCK = 7317001
+PG_MIGRATION_LOCK = locks.MIGRATION
 
 
 class MigrationError(Exception):

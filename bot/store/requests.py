@@ -20,6 +20,7 @@ from bot.core.lifecycle import (
     sources_of,
 )
 from bot.core.models import Approval, Skipped, SkipReason
+from bot.store import locks
 from bot.store.audit import append_after_write
 from bot.store.codec import encode_skipped, encode_targets
 from bot.store.database import Database
@@ -30,7 +31,7 @@ R = stop_requests.c
 C = stop_chunks.c
 Values = dict[sa.Column[Any], Any]
 Audit = Sequence[AuditEvent]  # the entries a state change writes with it
-PG_CONFIRM_LOCK = 7317002
+PG_CONFIRM_LOCK = locks.CONFIRM
 # The moment a move happened, kept on the row for the clock rules (bot/core/clock.py).
 _STAMPED = {RequestState.SUBMITTED: R.submitted_at, RequestState.REPORTING: R.finished_at}
 
@@ -87,6 +88,18 @@ class RequestStore:
 
     async def in_states(self, states: Sequence[RequestState]) -> list[RequestRow]:
         return await self._rows(R.state.in_([s.value for s in states]))
+
+    async def count_by_state(self) -> dict[str, int]:
+        """How many requests are in each state (one grouped query, for ``/metrics``)."""
+        query = sa.select(R.state, sa.func.count()).group_by(R.state)
+        async with self._db.connect() as conn:
+            return {str(state): int(n) for state, n in (await conn.execute(query)).all()}
+
+    async def ids_in_states(self, states: Sequence[RequestState]) -> list[str]:
+        """The ids alone (the leader's sweep, every poll interval: cheap at a thousand rows)."""
+        query = sa.select(R.id).where(R.state.in_([s.value for s in states]))
+        async with self._db.connect() as conn:
+            return [str(r) for r in (await conn.execute(query)).scalars()]
 
     async def active(self) -> list[RequestRow]:
         """Confirmed, submitted and reporting requests: the ones with work left."""

@@ -14,6 +14,7 @@ from bot.logs import (
     TextFormatter,
     redact_everywhere,
     request_id_var,
+    set_role,
 )
 
 
@@ -157,3 +158,17 @@ def test_log_format_follows_the_terminal_unless_set(tty, formatter) -> None:
         assert isinstance(root.handlers[0].formatter, JsonFormatter)
     finally:
         root.handlers[:], root.level = saved
+
+
+def test_the_role_is_on_every_line_while_set(capture) -> None:
+    """With a role set, every line names it; cleared, none does."""
+    logger, stream = capture
+    set_role("follower")
+    try:
+        logger.info("one")
+    finally:
+        set_role(None)
+    logger.info("two")
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert first["role"] == "follower"
+    assert "role" not in second

@@ -60,3 +60,55 @@ async def test_a_new_alarm_replaces_the_old_and_disarm_silences_it() -> None:
     await asyncio.sleep(0.7)
     await watcher.shutdown()
     assert [r for r, _ in rang] == ["req_c"]
+
+
+async def test_a_follower_polls_and_rings_nothing_until_it_leads() -> None:
+    """Following drops every poll and alarm and ignores new ones; leading runs them again."""
+    polled: list[str] = []
+    rang: list[tuple[str, float]] = []
+    swept: list[float] = []
+
+    async def poll(request_id: str) -> None:
+        polled.append(request_id)
+
+    async def wake(request_id: str) -> None:
+        rang.append((request_id, time.time()))
+
+    async def sweep() -> None:
+        swept.append(time.time())
+
+    watcher = Watcher(interval=0.1)
+    watcher.start(poll, _nothing, wake, sweep)
+    watcher.watch("req_p", first_in=0.05)
+    watcher.alarm("req_old", time.time() + 0.05)
+    watcher.follow()
+    watcher.watch("req_q", first_in=0)
+    watcher.alarm("req_r", time.time())
+    assert watcher.watching() == []
+    assert watcher.armed() == []
+    await asyncio.sleep(0.4)
+    assert (polled, rang, swept) == ([], [], [])
+    watcher.lead()
+    watcher.watch("req_s", first_in=0)
+    watcher.alarm("req_t", time.time())
+    await asyncio.sleep(0.4)
+    await watcher.shutdown()
+    assert "req_s" in polled
+    assert [r for r, _ in rang] == ["req_t"]
+    assert swept
+
+
+async def test_a_watcher_started_as_follower_waits_for_lead() -> None:
+    """Started with leading=False, nothing the leader owns runs."""
+    swept: list[float] = []
+
+    async def sweep() -> None:
+        swept.append(time.time())
+
+    watcher = Watcher(interval=0.1)
+    watcher.start(_nothing, _nothing, None, sweep, leading=False)
+    watcher.watch("req_x", first_in=0)
+    await asyncio.sleep(0.3)
+    await watcher.shutdown()
+    assert swept == []
+    assert watcher.watching() == []

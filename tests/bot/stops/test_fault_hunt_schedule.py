@@ -230,12 +230,10 @@ async def test_concurrent_wakes_at_a_reminder_post_it_once(world) -> None:
 
 
 async def test_the_alarm_and_the_sweep_at_the_time_stop_once(world) -> None:
-    """Four wakes and a housekeeping sweep at the same moment: one stop call."""
+    """Four wakes and a sweep at the same moment: one stop call."""
     request_id = await scheduled(world)
     world.clock.now = (await row(world, request_id)).run_at + 1  # type: ignore[operator]
-    await asyncio.gather(
-        *(world.service.wake(request_id) for _ in range(4)), world.service.housekeeping()
-    )
+    await asyncio.gather(*(world.service.wake(request_id) for _ in range(4)), world.service.sweep())
     assert len(world.cloud.stop_calls) == 1
     assert len(posts(world, "Starting the scheduled stop")) == 1
 
@@ -244,7 +242,7 @@ async def test_nothing_stops_a_second_before_the_time(world) -> None:
     """Rung early (a clock a second short of the time): nothing stopped, the alarm set again."""
     request_id = await scheduled(world)
     await at_time(world, request_id, late=-1)
-    await world.service.housekeeping()
+    await world.service.sweep()
     assert world.cloud.stop_calls == []
     assert world.schedule.alarms[request_id] == (await row(world, request_id)).run_at
 

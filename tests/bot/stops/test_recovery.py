@@ -40,7 +40,7 @@ async def test_recovery_survives_a_slack_failure(tmp_path) -> None:
         row = await deps.store.requests.get(request_id)
         assert row.state is RequestState.CONFIRMED
         assert sim.stop_calls == []
-        await deps.stops.resume(request_id)  # what housekeeping does a minute later
+        await deps.stops.resume(request_id)  # what the sweep does once the claim window is over
         row = await deps.store.requests.get(request_id)
         assert row.state is RequestState.SUBMITTED
         assert sim.stop_calls == [[server.id]]

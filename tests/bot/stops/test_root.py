@@ -54,7 +54,9 @@ async def test_slack_silent_keeps_the_stop_unsent_until_it_can_tell(tmp_path) ->
         assert bot.sim.stop_calls == []
         row = await bot.runtime.deps.store.requests.get(request_id)
         assert row.state is RequestState.CONFIRMED
-        await bot.runtime.deps.stops.resume(request_id)  # what housekeeping does later
+        await bot.runtime.deps.stops.resume(
+            request_id
+        )  # what the sweep does once the claim window is over
         assert await bot.settled(request_id) is RequestState.FINISHED
         assert len(bot.root_messages()) == 1
         assert bot.sim.stop_calls == [[server.id]]

@@ -169,6 +169,9 @@ class TwinSchedule:
     def disarm(self, request_id: str) -> None:
         self.alarms.pop(request_id, None)
 
+    def armed(self) -> list[str]:
+        return list(self.alarms)
+
 
 def blocks_text(blocks: list[dict[str, Any]] | None) -> str:
     return str(blocks or [])
