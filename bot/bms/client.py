@@ -21,7 +21,6 @@ from urllib.parse import quote
 import httpx
 
 from bot import metrics
-from bot.bms.pace import Pace
 from bot.bms.errors import (
     CloudError,
     CloudNotFound,
@@ -36,6 +35,7 @@ from bot.bms.models import (
     parse_job,
     parse_server,
 )
+from bot.bms.pace import Pace
 from bot.bms.responses import (
     error_for_response,
     error_for_transport,
