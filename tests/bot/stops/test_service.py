@@ -228,8 +228,8 @@ async def test_a_job_huawei_forgot_is_reported_from_the_servers(world: World) ->
     assert "Done: all 2 servers stopped" in world.poster.calls("update")[-1].text
 
 
-async def test_resume_at_start_never_resends_a_claimed_call(world: World) -> None:
-    """A call claimed when the bot died is uncertain after a restart, and not sent again."""
+async def claimed(world: World, owner: str, lease: float) -> str:
+    """A confirmed request with its root, its one call claimed by ``owner``: its id."""
     request_id = await world.preview()
     row = await world.store.requests.get(request_id)
     assert row is not None
@@ -237,9 +237,13 @@ async def test_resume_at_start_never_resends_a_claimed_call(world: World) -> Non
     record = await world.store.requests.confirm(request_id, ALICE.user_id, world.clock(), ids)
     assert record is not None
     await world.store.requests.record_root(request_id, "1.000001", "1.000001", world.clock())
-    assert await world.store.chunks.claim(
-        record.chunks[0], world.clock(), owner="r1", lease=60
-    )  # then the bot died
+    assert await world.store.chunks.claim(record.chunks[0], world.clock(), owner=owner, lease=lease)
+    return request_id
+
+
+async def test_resume_at_start_never_resends_a_claimed_call(world: World) -> None:
+    """A call claimed when the bot died is uncertain after a restart, and not sent again."""
+    request_id = await claimed(world, "r1", 60)  # then the bot died
     await world.service.resume_all()
     assert world.cloud.stop_calls == []
     if world.store.shared:  # another replica may be the live claimer: wait out its lease
@@ -253,14 +257,7 @@ async def test_resume_at_start_never_resends_a_claimed_call(world: World) -> Non
 
 async def test_a_live_claim_is_left_to_its_replica_until_its_lease_ends(world: World) -> None:
     """While running, a claim whose lease is live is never settled as orphaned; after it, it is."""
-    request_id = await world.preview()
-    row = await world.store.requests.get(request_id)
-    assert row is not None
-    ids = [[t.id for t in row.targets]]
-    record = await world.store.requests.confirm(request_id, ALICE.user_id, world.clock(), ids)
-    assert record is not None
-    await world.store.requests.record_root(request_id, "1.000001", "1.000001", world.clock())
-    assert await world.store.chunks.claim(record.chunks[0], world.clock(), owner="r2", lease=300)
+    request_id = await claimed(world, "r2", 300)
     world.clock.advance(200)  # past the old fixed window, inside the claimer's lease
     await world.service.resume(request_id)
     assert await world.state(request_id) is RequestState.CONFIRMED
