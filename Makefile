@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ack_latency.py
 	$(BIN)/python bench/result_delay.py
 	$(BIN)/python bench/schedule_delay.py
+	$(BIN)/python bench/failover.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info
