@@ -41,11 +41,13 @@ from bot.slack.poster import Poster, SlackFailure, SlackUnreachable, slack_call
 from bot.stops.service import StopService
 from bot.store import DatabaseUnavailable, Store, open_store
 from bot.store.leadership import Leadership
+from bot.store.pacing import Turns
 from bot.watcher import Watcher
 
 log = logging.getLogger(__name__)
 
 
+HAND_OVER_SECONDS = 2.0  # for a poll running at SIGTERM to finish before the lock is given up
 DRAIN_MARGIN_SECONDS = 5.0  # past one HTTP timeout, for a stop call already sent to answer
 
 
@@ -131,6 +133,7 @@ def build_deps(
     stops = StopService(
         bms, store, poster, watcher, timing, directory,
         policy=policy, scheduling=scheduling, replica=replica_id(),
+        turns=Turns(store.db, "stop", settings.bms_stop_calls_per_minute),
     )  # fmt: skip
     commands = Commands(stops, bms, store.requests, poster, backend.samples)
     leadership = Leadership(store.engine, settings.bms_leader_timeout)
@@ -264,6 +267,9 @@ class Runtime:
         if self._runner is not None:
             await self._runner.cleanup()
         if self.deps is not None:
+            # Hand the scheduled work over first: the next leader need not wait for the drain.
+            await self.deps.watcher.hand_over(HAND_OVER_SECONDS)
+            await self.deps.leadership.stop()
             # Nothing new arrives now; work after an ack and stop calls on their way may finish
             # before the clients and the store close.
             within = self.settings.bms_http_timeout + DRAIN_MARGIN_SECONDS
@@ -271,7 +277,6 @@ class Runtime:
                 log.warning("shutting down with listener work still running")
             await self.deps.stops.drain(within)
             await self.deps.watcher.shutdown()
-            await self.deps.leadership.stop()
             set_role(None)
             await self.deps.bms.aclose()
             await self.deps.store.close()

@@ -85,6 +85,9 @@ class Settings(DatabaseSettings):
     bms_job_queries_per_minute: float = Field(
         2000.0, gt=0, description="Job polls a minute, for the whole bot (Huawei's limit)"
     )
+    bms_stop_calls_per_minute: float = Field(
+        50.0, gt=0, description="Stop calls a minute, for the whole bot (Huawei's limit)"
+    )
     bms_leader_timeout: float = Field(
         15.0, ge=3, description="With several replicas: how soon another takes over a dead leader"
     )

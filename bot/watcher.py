@@ -45,6 +45,7 @@ class Watcher:
         self._wake: PollFn | None = None
         self._running: set[asyncio.Task[Any]] = set()
         self.leading = True
+        self._stopping = False
         self._polled: dict[str, float] = {}  # request id → when its last poll began (monotonic)
 
     def start(
@@ -66,14 +67,14 @@ class Watcher:
             if last is not None:
                 metrics.POLL_LAG.observe(max(0.0, ran - last - self.interval))
             self._polled[request_id] = ran
-            await self._tracked(poll(request_id))
+            await self._tracked(lambda: poll(request_id))
 
         async def tracked_wake(request_id: str) -> None:
             if wake is not None:
-                await self._tracked(wake(request_id))
+                await self._tracked(lambda: wake(request_id))
 
         async def tracked_housekeeping() -> None:
-            await self._tracked(housekeeping())
+            await self._tracked(housekeeping)
 
         self._poll = tracked_poll
         self._wake = tracked_wake
@@ -87,7 +88,7 @@ class Watcher:
         if sweep is not None:
 
             async def tracked_sweep() -> None:
-                await self._tracked(sweep())
+                await self._tracked(sweep)
 
             self.scheduler.add_job(
                 tracked_sweep, "interval", seconds=self.interval, id="sweep", replace_existing=True
@@ -106,6 +107,13 @@ class Watcher:
                 job.pause()
         self._polled.clear()
 
+    async def hand_over(self, grace: float) -> None:
+        """Shutting down: follow at once, and give the jobs running now ``grace`` seconds, so the
+        next leader can start soon without two replicas working on one request for long."""
+        self.follow()
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=grace)
+
     def lead(self) -> None:
         """This replica leads: the leader's own jobs run again (polls and alarms come from the
         rows, through ``watch`` and ``alarm``)."""
@@ -114,13 +122,17 @@ class Watcher:
             if job.id in _LEADERS_JOBS:
                 job.resume()
 
-    async def _tracked(self, work: Awaitable[None]) -> None:
-        """Run one job, remembered so that shutdown can let it finish its database writes."""
+    async def _tracked(self, make: Callable[[], Awaitable[None]], *, leaders: bool = True) -> None:
+        """Run one job, remembered so that shutdown can let it finish its database writes. A
+        job APScheduler handed over just before a shutdown (or, for the leader's jobs, a
+        step-down) but started after it does nothing: the store may be closing."""
+        if self._stopping or (leaders and not self.leading):
+            return
         task = asyncio.current_task()
         assert task is not None  # APScheduler runs coroutine jobs as tasks
         self._running.add(task)
         try:
-            await work
+            await make()
         finally:
             self._running.discard(task)
 
@@ -128,7 +140,7 @@ class Watcher:
         """Another periodic job (``name`` is its id), tracked like the others."""
 
         async def tracked() -> None:
-            await self._tracked(_done(work()))
+            await self._tracked(lambda: _done(work()), leaders=False)
 
         self.scheduler.add_job(tracked, "interval", seconds=seconds, id=name, replace_existing=True)
 
@@ -201,6 +213,7 @@ class Watcher:
         """Stop ticking, then give running jobs ``grace`` seconds to finish before cancelling."""
         if not self.scheduler.running:
             return
+        self._stopping = True
         self.scheduler.pause()
         if self._running:
             await asyncio.wait(set(self._running), timeout=grace)

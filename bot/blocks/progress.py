@@ -90,6 +90,17 @@ def _root_context(s: RequestSummary) -> list[str]:
     return items
 
 
+def stop_queued_message(servers: int, goes_at: float, wait: float) -> Message:
+    """Thread reply: this stop call waits its turn under Huawei's stop-call limit."""
+    when = slack_date(datetime.fromtimestamp(goes_at, UTC))
+    text = (
+        f"⏳ Queued: the stop of {plural(servers, 'server')} goes out at {when}, in about "
+        f"{duration(round(wait))}. Huawei Cloud takes a limited number of stop calls a minute, "
+        "and other stops are ahead of this one. Nothing to do: it is not refused, only paced."
+    )
+    return build(text, [section(text)])
+
+
 def jobs_submitted_message(job_ids: Sequence[str], chunks: Sequence[int]) -> Message:
     """Thread reply: the Huawei job(s) the stop became, and how many servers each covers."""
     rows = [

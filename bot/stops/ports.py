@@ -24,6 +24,12 @@ class StopCloud(Protocol):
     async def get_job(self, job_id: str) -> Job: ...
 
 
+class Turns(Protocol):
+    """Paced turns for stop calls, shared by every replica (``bot.store.pacing.Turns``)."""
+
+    async def take(self, now: float) -> float: ...
+
+
 class Schedule(Protocol):
     """The clock that wakes the poll of a request, and a scheduled stop at its next moment
     (``bot.watcher.Watcher``). Only a clock: what a wake does is decided from the row."""

@@ -54,6 +54,16 @@ class Recoveries:
             record = record.with_chunk(settled)
         return record
 
+    def in_hand(self, record: StopRecord, *, at_start: bool) -> bool:
+        """A live sender holds a claim on one of its calls (sending, or queued for its turn):
+        nothing to recover now."""
+        if at_start and self.alone:
+            return False
+        now = self.clock()
+        return any(
+            c.state is ChunkState.SUBMITTING and not self._lease_over(c, now) for c in record.chunks
+        )
+
     def _lease_over(self, chunk: ChunkRow, now: float) -> bool:
         if chunk.lease_until is not None:
             return chunk.lease_until <= now

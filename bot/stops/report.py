@@ -1,9 +1,12 @@
 """Step 5: the per-server report, posted into the thread exactly once per part, and the end.
 
-Each part is posted, then the stored count of posted parts is advanced by compare-and-set; a crash
-between the two can repeat one part at most, never lose one. A passing Slack failure leaves the
-count where it was and the next tick tries again, for up to the job timeout; a final one (or
-one that lasts longer) is told to the requester privately, and the request finishes.
+Each part is marked as maybe posted (a compare-and-set: one poster per part, even with two
+replicas briefly leading at once), posted, then the stored count of posted parts is advanced by
+compare-and-set. A crash, or a lost leadership, between the mark and the count leaves the mark:
+whoever posts next looks for the part by its metadata first, and waits out a fresh mark (another
+poster may be mid-post), so no part is repeated or lost. A passing Slack failure leaves the count
+where it was and the next tick tries again, for up to the job timeout; a final one (or one that
+lasts longer) is told to the requester privately, and the request finishes.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from bot.store import RequestRow, StopRecord
 from bot.store.requests import RequestStore
 
 log = logging.getLogger(__name__)
+# A part marked this recently and not found may still be on its way (a Slack call's timeout and
+# its connection retry, twice over): its poster's, not to be posted again yet.
+PART_CLAIM_SECONDS = 45.0
 _OUTCOME = {
     "done": "✅ Done",
     "partial": "⚠️ Partly failed",
@@ -88,13 +94,13 @@ class Reports:
         req = record.request
         parts = result_messages(record.summary(), record.results())
         for index in range(req.report_parts_posted, len(parts)):
-            found = False
-            if index == req.report_parts_posted and req.part_unsure_at is not None:
-                looked = await self._look(thread, req, index + 1)
-                if looked is None:
-                    return False  # Slack cannot say yet: next tick
-                found = looked
+            seen = req.part_unsure_at if index == req.report_parts_posted else None
+            found = await self._already_there(thread, req, index, seen)
+            if found is None:
+                return False  # Slack cannot say yet, or another poster may be mid-post
             if not found:
+                if not await self.requests.claim_part(req.id, index, seen, self.clock()):
+                    return False  # another poster has this part
                 try:
                     await thread.post_part(parts[index])
                 except SlackUnreachable as exc:
@@ -102,10 +108,23 @@ class Reports:
                     await self.requests.part_unsure(req.id, self.clock())
                     return await self._not_posted(record, exc)
                 except SlackFailure as exc:
+                    await self.requests.part_refused(req.id, index, self.clock())
                     return await self._not_posted(record, exc)
             if not await self.requests.count_report_part(req.id, index, self.clock()):
                 return False  # someone else is posting this report
         return True
+
+    async def _already_there(
+        self, thread: RequestThread, req: RequestRow, index: int, seen: float | None
+    ) -> bool | None:
+        """Whether part ``index + 1``, marked at ``seen``, is in the thread; None to try next
+        tick (Slack cannot say, or a fresh mark not found: its poster may be mid-post)."""
+        if seen is None:
+            return False
+        looked = await self._look(thread, req, index + 1)
+        if looked is False and self.clock() - seen < PART_CLAIM_SECONDS:
+            return None
+        return looked
 
     async def _look(self, thread: RequestThread, req: RequestRow, part: int) -> bool | None:
         """Whether report part ``part`` is in the thread already; None if Slack cannot say."""

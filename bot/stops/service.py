@@ -42,7 +42,7 @@ from bot.stops.approvals import Approvals
 from bot.stops.clicks import Asked, Clicks, ToSchedule
 from bot.stops.gate import Gate
 from bot.stops.poll import Polls
-from bot.stops.ports import Clock, People, Schedule, StopCloud
+from bot.stops.ports import Clock, People, Schedule, StopCloud, Turns
 from bot.stops.preview import Previews
 from bot.stops.reach import thread_of
 from bot.stops.reconcile import Reconciliations
@@ -73,6 +73,7 @@ class StopService:
         scheduling: Scheduling | None = None,
         now: Clock = time.time,
         replica: str = "single",
+        turns: Turns | None = None,
     ) -> None:
         self.store = store
         self.poster = poster
@@ -96,8 +97,9 @@ class StopService:
         self.changes = ScheduleChanges(self.schedules)
         self.approvals = Approvals(requests, poster, gate, self.roots, self.schedules, now, trail)
         self.submissions = Submissions(
-            cloud, requests, chunks, settlements, schedule, now, trail, replica, timing.stale_claim
-        )
+            cloud, requests, chunks, settlements, schedule, now, trail, replica,
+            timing.stale_claim, turns,
+        )  # fmt: skip
         self.polls = Polls(cloud, requests, chunks, now)
         self.reconciliations = Reconciliations(cloud, chunks, self.previews, poster, timing, now)
         self.reports = Reports(requests, poster, schedule, timing, now, trail)
@@ -246,6 +248,8 @@ class StopService:
         record = await self.store.load(request_id)
         if record is None or record.request.state is not RequestState.CONFIRMED:
             return
+        if self.recoveries.in_hand(record, at_start=at_start):
+            return  # its sender is alive (a queued stop call waits for its turn)
         thread = thread_of(record, self.poster)
         settled = await self.recoveries.settle_orphans(thread, record, at_start=at_start)
         if settled is None:

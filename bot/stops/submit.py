@@ -3,15 +3,17 @@ chunk is ever sent twice; then the request is SUBMITTED and its polling schedule
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
-from bot.blocks.progress import jobs_submitted_message
+from bot.blocks.progress import jobs_submitted_message, stop_queued_message
 from bot.bms.errors import CloudError, CloudUnavailable
 from bot.core.audit import AuditKind
 from bot.core.lifecycle import CHUNK_WATCHED, ChunkState, RequestState
 from bot.slack.thread import RequestThread
-from bot.stops.ports import Clock, Schedule, StopCloud
+from bot.stops.ports import Clock, Schedule, StopCloud, Turns
 from bot.stops.reach import show_state
 from bot.stops.settle import Settlements
 from bot.stops.trail import BOT, Trail
@@ -20,6 +22,7 @@ from bot.store.chunks import ChunkStore
 from bot.store.requests import RequestStore
 
 log = logging.getLogger(__name__)
+QUEUE_NOTICE_SECONDS = 5.0  # a wait this long for a turn is said in the thread
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class Submissions:
     trail: Trail
     owner: str  # this replica, written on each claim
     lease: float  # how long a claim stays live: longer than any stop POST with its retries
+    turns: Turns | None = None  # Huawei's stop-call limit, for the whole bot (None: unpaced)
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
 
     async def send_pending(
         self, thread: RequestThread, record: StopRecord
@@ -52,9 +57,21 @@ class Submissions:
         self, thread: RequestThread, record: StopRecord, chunk: ChunkRow
     ) -> ChunkRow | None:
         req = record.request
-        claimed = await self.chunks.claim(chunk, self.clock(), owner=self.owner, lease=self.lease)
+        now = self.clock()
+        turn = now if self.turns is None else max(now, await self.turns.take(now))
+        wait = turn - now
+        # Claimed before waiting for its turn, the lease covering the wait: a queued call is
+        # this sender's, never an orphan, and never sent by another.
+        claimed = await self.chunks.claim(
+            chunk, now, owner=self.owner, lease=wait + self.lease, sent_at=turn
+        )
         if claimed is None:
             return None  # another sender has it
+        if wait >= QUEUE_NOTICE_SECONDS:
+            log.info("stop call queued", extra={"request": req.id, "wait": round(wait, 1)})
+            await thread.say(stop_queued_message(len(chunk.server_ids), turn, wait))
+        if (left := turn - self.clock()) > 0:
+            await self.sleep(left)
         try:
             sent = await self.cloud.submit_stop(list(chunk.server_ids), soft=req.soft)
         except CloudUnavailable as err:

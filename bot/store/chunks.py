@@ -30,16 +30,17 @@ class ChunkStore:
         self._db = db
 
     async def claim(
-        self, chunk: ChunkRow, now: float, *, owner: str, lease: float
+        self, chunk: ChunkRow, now: float, *, owner: str, lease: float, sent_at: float | None = None
     ) -> ChunkRow | None:
-        """PENDING → SUBMITTING: this sender (``owner``, a replica) may now POST it, and its
-        claim is live for ``lease`` seconds; None if another sender has it."""
-        until = now + lease
-        values = {C.submitted_at: now, C.claimed_by: owner, C.lease_until: until}
+        """PENDING → SUBMITTING: this sender (``owner``, a replica) will POST it at ``sent_at``
+        (its paced turn; now by default), and its claim is live for ``lease`` seconds; None if
+        another sender has it."""
+        until, at = now + lease, now if sent_at is None else sent_at
+        values = {C.submitted_at: at, C.claimed_by: owner, C.lease_until: until}
         claimed = await self._move(chunk, ChunkState.SUBMITTING, now, values)
         if claimed is None:
             return None
-        return dataclasses.replace(claimed, sent_at=now, claimed_by=owner, lease_until=until)
+        return dataclasses.replace(claimed, sent_at=at, claimed_by=owner, lease_until=until)
 
     async def accepted(
         self, chunk: ChunkRow, job_id: str, now: float, audit: Sequence[AuditEvent] = ()

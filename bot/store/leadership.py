@@ -5,8 +5,14 @@ its own. PostgreSQL drops the lock the moment that session ends (a ``kill -9`` c
 ``pg_terminate_backend`` ends the session; a silent network is found by TCP keepalives set on
 the session, within half of ``BMS_LEADER_TIMEOUT`` plus three probes). The leader checks its
 connection every third of the timeout, each check bounded by a fifth of it, and steps down the
-moment one fails, before the server can have given the lock to anybody else. A follower asks for
-the lock every third of the timeout, so a new leader takes over within the timeout.
+moment one fails. A follower asks for the lock every third of the timeout, so a new leader takes
+over within the timeout.
+
+Two replicas can work at once for a moment: when the leader's session is ended from the server's
+side (``pg_terminate_backend``, a restart), the lock is free before the old leader's next check,
+up to a third of the timeout later, and a poll already running finishes. Nothing depends on
+there being one leader at every instant: every step it runs is a compare-and-set on the rows
+(each stop call claimed, each report part and reminder marked before it is posted).
 
 SQLite serves one process (``SoleUse``), which is always the leader, in the role "single".
 """
@@ -68,9 +74,11 @@ class Leadership:
             return
         self._engine = create_async_engine(self._url, poolclass=NullPool, connect_args=self._tcp())
         await self._attempt()
-        if self._changing is not None:
-            await asyncio.shield(self._changing)
+        # Watching starts before the start-up work is awaited: a lock lost during it is noticed.
         self._loop = asyncio.create_task(self._watch(), name="leadership")
+        if self._changing is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(self._changing)
 
     def _tcp(self) -> dict[str, int]:
         """libpq's side of the lock connection: give up on a silent server in time."""

@@ -298,6 +298,21 @@ class RequestStore:
         """Slack did not answer the next report part: look for it before posting it again."""
         await self._cas(R.id == request_id, {R.part_unsure_at: now, R.updated_at: now})
 
+    async def claim_part(
+        self, request_id: str, posted: int, seen: float | None, now: float
+    ) -> bool:
+        """About to post part ``posted + 1``: mark it as maybe in the thread, from the mark this
+        poster saw (``seen``; None for none). False if another poster marked it meanwhile: it is
+        theirs to post (or to look for)."""
+        mark = R.part_unsure_at.is_(None) if seen is None else R.part_unsure_at == seen
+        where = sa.and_(R.id == request_id, R.report_parts_posted == posted, mark)
+        return await self._cas(where, {R.part_unsure_at: now, R.updated_at: now})
+
+    async def part_refused(self, request_id: str, posted: int, now: float) -> None:
+        """Slack refused the part (it answered): it is not in the thread, nothing to look for."""
+        where = sa.and_(R.id == request_id, R.report_parts_posted == posted)
+        await self._cas(where, {R.part_unsure_at: None, R.updated_at: now})
+
     async def record_progress(self, request_id: str, done: int, now: float) -> None:
         """The root now shows ``done`` settled servers."""
         await self._cas(R.id == request_id, {R.progress_done: done, R.updated_at: now})

@@ -104,6 +104,13 @@ seen_events = sa.Table(
     sa.Column("seen_at", sa.Float, nullable=False, index=True),
 )
 
+rate_turns = sa.Table(
+    "rate_turns",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),  # "stop"
+    sa.Column("next_at", sa.Float, nullable=False),  # when the next turn is free
+)
+
 bot_health = sa.Table(
     "bot_health",
     metadata,

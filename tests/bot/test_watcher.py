@@ -112,3 +112,20 @@ async def test_a_watcher_started_as_follower_waits_for_lead() -> None:
     await watcher.shutdown()
     assert swept == []
     assert watcher.watching() == []
+
+
+async def test_a_job_that_starts_after_shutdown_does_nothing() -> None:
+    """A poll APScheduler handed over just before shutdown but started after it does not run
+    its work (the store is closing; it once opened a connection nobody closed)."""
+    polled: list[str] = []
+
+    async def poll(request_id: str) -> None:
+        polled.append(request_id)
+
+    watcher = Watcher(interval=60)
+    watcher.start(poll, _nothing)
+    handed_over = watcher._poll
+    assert handed_over is not None
+    await watcher.shutdown()
+    await handed_over("req_late")
+    assert polled == []

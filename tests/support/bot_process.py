@@ -56,6 +56,7 @@ def bot_env(
         "HUAWEICLOUD_SDK_PROJECT_ID": PROJECT,
         "BMS_DATABASE_URL": f"sqlite+aiosqlite:///{db_file}",
         "BMS_POLL_INTERVAL": "0.1",
+        "BMS_STOP_CALLS_PER_MINUTE": "60000",
         "BMS_RECONCILE_SECONDS": "2",
         "BMS_PROGRESS_INTERVAL": "0",
         "LOG_FORMAT": "json",

@@ -53,6 +53,8 @@ def make_settings(slack_api_url: str, bms_url: str, db_url: str, **overrides: An
         "huaweicloud_sdk_project_id": PROJECT,
         "bms_database_url": db_url,
         "bms_poll_interval": 0.05,
+        # Paced like Huawei's limit only where a test says so (tests/bot/test_stop_pacing.py).
+        "bms_stop_calls_per_minute": 60_000,
         "bms_progress_interval": 0,
         "bms_retry_base_delay": 0.01,
         "bms_retry_max_seconds": 3,

@@ -3,6 +3,8 @@ twins for the cloud, Slack and the schedule."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from conftest import ALICE, BOB, World
 from twins import TwinPeople
@@ -361,3 +363,32 @@ async def test_each_step_reads_the_request_once(world: World, step: str) -> None
         CountingStore.reads = 0
         await service.confirm(request_id, ALICE)
     assert CountingStore.reads + gets == 1
+
+
+async def test_a_part_another_poster_marked_a_moment_ago_is_left_to_it(world: World) -> None:
+    """Another replica marked the next report part as being posted and it is not in the thread
+    yet: this tick leaves it; once the mark is old and the part still missing, it is posted once."""
+    request_id = await world.preview()
+    await world.service.confirm(request_id, ALICE)
+    world.cloud.finish("job-0")
+    assert await world.store.requests.claim_part(request_id, 0, None, world.clock())
+    await world.service.tick(request_id)
+    assert await world.state(request_id) is RequestState.REPORTING
+    assert [s for s in world.poster.calls("post") if is_result_part(s)] == []
+    world.clock.advance(46)
+    await world.service.tick(request_id)
+    assert await world.state(request_id) is RequestState.FINISHED
+    assert len([s for s in world.poster.calls("post") if is_result_part(s)]) == 1
+
+
+async def test_the_sweep_leaves_a_queued_call_alone(world: World, caplog) -> None:
+    """A stop call waiting for its paced turn (claimed, lease live) past the claim window: the
+    leader's sweep neither settles nor resends it, and logs nothing about it."""
+    request_id = await claimed(world, "r2", 900)
+    world.clock.advance(200)
+    with caplog.at_level(logging.INFO):
+        await world.service.sweep()
+        await world.service.sweep()
+    assert await world.state(request_id) is RequestState.CONFIRMED
+    assert world.cloud.stop_calls == []
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -8,7 +8,7 @@ sent, so the banner, ``tell`` and the edit gate all run for real. The store is r
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,6 +139,29 @@ class TwinPoster(Poster):
 
     async def respond(self, response_url: str, message: Message, *, replace: bool) -> None:
         self.said.append(Said("respond", None, self._out(message), replace=replace))
+
+    async def find_own(
+        self,
+        channel: str,
+        event: str,
+        payload: Mapping[str, object],
+        *,
+        thread_ts: str | None,
+        since: float,
+    ) -> str | None:
+        """A post of this twin with that metadata, in that thread (as Slack's history would)."""
+        for n, said in enumerate(self.said):
+            metadata = said.message.metadata or {}
+            fields = metadata.get("event_payload") or {}
+            if (
+                said.call == "post"
+                and said.channel == channel
+                and said.thread_ts == thread_ts
+                and metadata.get("event_type") == event
+                and all(fields.get(k) == v for k, v in payload.items())
+            ):
+                return f"1700000000.{n:06d}"
+        return None
 
     def calls(self, call: str) -> list[Said]:
         return [s for s in self.said if s.call == call]
