@@ -33,6 +33,7 @@ from tests.bot.test_runtime_replicas import (
     LEADER_TIMEOUT,
     own_database,
     replica,
+    replicas_world,
     role_of,
     until_role,
 )
@@ -40,7 +41,6 @@ from tests.bot.test_runtime_restart import (
     World,
     assert_each_part_once,
     job_polls,
-    world_of,
 )
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import slash_command
@@ -73,17 +73,7 @@ class SlowParts(FakeSlack):
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
-    async with (
-        own_database() as url,
-        world_of(
-            tmp_path,
-            stop_seconds=1.0,
-            channel_name="incident-42",
-            slack=SlowParts(),
-            BMS_DATABASE_URL=url,
-            BMS_LEADER_TIMEOUT=str(LEADER_TIMEOUT),
-        ) as w,
-    ):
+    async with replicas_world(tmp_path, stop_seconds=1.0, slack=SlowParts()) as w:
         yield w
 
 
@@ -282,11 +272,9 @@ async def test_followers_first_then_the_lock_frees_one_leads_and_reports(world: 
         await holder.dispose()
 
 
-async def test_lock_terminated_while_the_leader_posts_a_part_posts_it_once(
-    world: World,
-) -> None:
-    """The leader's lock session terminated while Slack holds the answer to a report part it
-    took: the new leader does not post that part again."""
+async def leader_posting_a_part(world: World) -> tuple[BotProcess, BotProcess, str]:
+    """Two replicas; a stop confirmed on the leader, its report part's answer held by Slack:
+    (leader, follower, request id) once Slack has taken the part."""
     servers = world.sim.seed(2)
     assert isinstance(world.slack, SlowParts)
     world.slack.hold = HOLD
@@ -294,7 +282,16 @@ async def test_lock_terminated_while_the_leader_posts_a_part_posts_it_once(
     second = await replica(world, "second")
     request_id = await world.preview(first, f"stop {servers[0].id} {servers[1].id}")
     await world.confirm(first, request_id)
-    await world.wait_for(world.result_parts, timeout=15)  # taken; its answer held
+    await world.wait_for(world.result_parts, timeout=15)
+    return first, second, request_id
+
+
+async def test_lock_terminated_while_the_leader_posts_a_part_posts_it_once(
+    world: World,
+) -> None:
+    """The leader's lock session terminated while Slack holds the answer to a report part it
+    took: the new leader does not post that part again."""
+    _, second, request_id = await leader_posting_a_part(world)  # taken; its answer held
     async with admin_of(world.env["BMS_DATABASE_URL"]) as conn:
         holder = await lock_holder(conn)
         assert holder is not None
@@ -307,14 +304,7 @@ async def test_lock_terminated_while_the_leader_posts_a_part_posts_it_once(
 async def test_kill_9_while_the_leader_posts_a_part_posts_it_once(world: World) -> None:
     """``kill -9`` of the leader after Slack took a report part but before its answer came: the
     new leader finds it (as for a lost answer) instead of posting it again."""
-    servers = world.sim.seed(2)
-    assert isinstance(world.slack, SlowParts)
-    world.slack.hold = HOLD
-    first = await replica(world, "first")
-    second = await replica(world, "second")
-    request_id = await world.preview(first, f"stop {servers[0].id} {servers[1].id}")
-    await world.confirm(first, request_id)
-    await world.wait_for(world.result_parts, timeout=15)
+    first, second, request_id = await leader_posting_a_part(world)
     first.kill()
     await until_role(second, "leader", LEADER_TIMEOUT + 1)
     await asyncio.sleep(HOLD + 2)

@@ -10,6 +10,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -64,18 +65,26 @@ async def own_database() -> AsyncIterator[str]:
         await admin.dispose()
 
 
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+@contextlib.asynccontextmanager
+async def replicas_world(tmp_path: Path, **kw: Any) -> AsyncIterator[World]:
+    """The fakes and a database of its own, for replicas with a short leader timeout."""
+    kw.setdefault("stop_seconds", 2.5)
     async with (
         own_database() as url,
         world_of(
             tmp_path,
-            stop_seconds=2.5,
             channel_name="incident-42",
             BMS_DATABASE_URL=url,
             BMS_LEADER_TIMEOUT=str(LEADER_TIMEOUT),
+            **kw,
         ) as w,
     ):
+        yield w
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    async with replicas_world(tmp_path) as w:
         yield w
 
 
