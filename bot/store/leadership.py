@@ -63,7 +63,6 @@ class Leadership:
         self._follow: Follow | None = None
         self._loop: asyncio.Task[None] | None = None
         self._changing: asyncio.Task[None] | None = None
-        self.changes = 0  # times this replica became leader or stepped down
 
     async def start(self, lead: Lead, follow: Follow) -> None:
         """Take the role for the first time (the leader's start-up work is awaited here, as
@@ -141,7 +140,6 @@ class Leadership:
 
     def _become(self, role: Role) -> None:
         self.role = role
-        self.changes += 1
         if self._changing is not None and not self._changing.done():
             self._changing.cancel()
         assert self._lead is not None
