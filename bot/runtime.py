@@ -228,7 +228,6 @@ class Runtime:
         """This replica runs the scheduled work now: its clock from the rows."""
         assert self.deps is not None
         set_role(str(self.deps.leadership.role))
-        metrics.LEADER.set(1)
         metrics.LEADER_CHANGES.inc()
         self.deps.watcher.lead()
         await self.deps.stops.resume_all()
@@ -238,7 +237,6 @@ class Runtime:
         assert self.deps is not None
         self.deps.watcher.follow()
         set_role(str(self.deps.leadership.role))
-        metrics.LEADER.set(0)
         metrics.LEADER_CHANGES.inc()
 
     async def _slack_state(self) -> str:
