@@ -122,6 +122,8 @@ def build_deps(
         http_timeout=settings.bms_http_timeout,
         retry_budget=settings.bms_retry_max_seconds,
         reconcile_window=settings.bms_reconcile_seconds,
+        poll_interval=settings.bms_poll_interval,
+        job_queries_per_minute=settings.bms_job_queries_per_minute,
     )
     wanted = policy is not None and bool(policy.group_refs())
     directory = Directory(poster.client, wanted=wanted)

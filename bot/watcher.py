@@ -46,7 +46,8 @@ class Watcher:
         self._running: set[asyncio.Task[Any]] = set()
         self.leading = True
         self._stopping = False
-        self._polled: dict[str, float] = {}  # request id → when its last poll began (monotonic)
+        # request id → when its last poll began (monotonic) and the interval it was due at
+        self._polled: dict[str, tuple[float, float]] = {}
 
     def start(
         self,
@@ -63,10 +64,10 @@ class Watcher:
 
         async def tracked_poll(request_id: str) -> None:
             ran = time.monotonic()
-            last = self._polled.get(request_id)
+            last, every = self._polled.get(request_id, (None, self.interval))
             if last is not None:
-                metrics.POLL_LAG.observe(max(0.0, ran - last - self.interval))
-            self._polled[request_id] = ran
+                metrics.POLL_LAG.observe(max(0.0, ran - last - every))
+            self._polled[request_id] = (ran, every)
             await self._tracked(lambda: poll(request_id))
 
         async def tracked_wake(request_id: str) -> None:
@@ -162,6 +163,17 @@ class Watcher:
             next_run_time=first,
         )
         log.info("watching request", extra={"request": request_id})
+
+    def retime(self, request_id: str, every: float) -> None:
+        """Poll ``request_id`` every ``every`` seconds from its last poll on (a change of less
+        than a tenth is not worth a reschedule)."""
+        job = self.scheduler.get_job(f"poll:{request_id}")
+        if job is None or abs(job.trigger.interval.total_seconds() - every) < every / 10:
+            return
+        began, _ = self._polled.get(request_id, (time.monotonic(), every))
+        start = datetime.now(UTC) - timedelta(seconds=time.monotonic() - began)
+        job.reschedule("interval", seconds=every, start_date=start)
+        self._polled[request_id] = (began, every)
 
     def unwatch(self, request_id: str) -> None:
         self._polled.pop(request_id, None)

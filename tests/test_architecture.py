@@ -14,14 +14,14 @@ PACKAGES = ("bot", "handlers", "simulator")
 # What each package may import from this project (by prefix) and from outside the standard
 # library. A package may always import itself.
 RULES: dict[str, tuple[set[str], set[str]]] = {
-    "bot.core": ({"bot.ids", "bot.bms.models", "bot.bms.errors"}, set()),
+    "bot.core": ({"bot.ids", "bot.rates", "bot.bms.models", "bot.bms.errors"}, set()),
     "bot.policy": ({"bot.core", "bot.bms.models"}, {"pydantic", "pydantic_core"}),
     "bot.blocks": (
         {"bot.core", "bot.policy", "bot.ids", "bot.bms.models", "bot.bms.errors"},
         set(),
     ),
-    "bot.bms": ({"bot.retry", "bot.metrics"}, {"httpx"}),
-    "bot.store": ({"bot.core", "bot.bms.models"}, {"sqlalchemy", "alembic"}),
+    "bot.bms": ({"bot.retry", "bot.rates", "bot.metrics"}, {"httpx"}),
+    "bot.store": ({"bot.core", "bot.rates", "bot.bms.models"}, {"sqlalchemy", "alembic"}),
     "bot.slack": (
         {"bot.blocks", "bot.ids", "bot.settings", "bot.policy.people", "bot.policy.refs"}
         | {"bot.metrics"},

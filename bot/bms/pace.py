@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-MARGIN = 1.02  # a little under the limit: Huawei's window and our clock need not agree exactly
+from bot.rates import spacing
 
 
 class Pace:
@@ -23,7 +23,7 @@ class Pace:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.spacing = 60.0 * MARGIN / per_minute
+        self.spacing = spacing(per_minute)
         self._clock = clock
         self._sleep = sleep
         self._next = 0.0  # when the next turn is free

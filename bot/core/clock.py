@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.rates import spacing
+
 RESPONSE_URL_LIFETIME = 29 * 60  # Slack honours a response_url for 30 minutes
 EVENT_MEMORY_SECONDS = 24 * 3600  # Slack redelivers an event for minutes, never a day later
 CLAIM_MARGIN_SECONDS = 10
+POLL_SLOWDOWN = 10  # a long job is polled every tenth of the time it has been running ...
+POLL_CEILING_SECONDS = 30.0  # ... but at least this often (unless the rate limit needs longer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +25,8 @@ class Timing:
     job_timeout: float  # BMS_JOB_TIMEOUT: how long a submitted request is watched
     stale_claim: float  # longer than any stop POST with its retries can take
     reconcile_window: float = 120.0  # BMS_RECONCILE_SECONDS: time for a lost stop to show
+    poll_interval: float = 5.0  # BMS_POLL_INTERVAL: how often a fresh job is polled
+    job_queries_per_minute: float = 2000.0  # BMS_JOB_QUERIES_PER_MINUTE
 
     @classmethod
     def of(
@@ -31,10 +37,23 @@ class Timing:
         http_timeout: float,
         retry_budget: float,
         reconcile_window: float = 120.0,
+        poll_interval: float = 5.0,
+        job_queries_per_minute: float = 2000.0,
     ) -> Timing:
         """A stop POST takes at most two HTTP timeouts (connect and read) plus the retry budget."""
         stale = 2 * http_timeout + retry_budget + CLAIM_MARGIN_SECONDS
-        return cls(confirm_ttl, job_timeout, stale, reconcile_window)
+        return cls(
+            confirm_ttl, job_timeout, stale, reconcile_window, poll_interval, job_queries_per_minute
+        )
+
+    def poll_every(self, running_for: float, jobs_in_flight: int) -> float:
+        """Seconds between polls of a request whose jobs have run ``running_for`` seconds: the
+        poll interval at first, then a tenth of the running time up to ``POLL_CEILING_SECONDS``,
+        and never less than one full round of the ``jobs_in_flight`` job queries takes within
+        the job-query limit."""
+        ceiling = max(self.poll_interval, POLL_CEILING_SECONDS)
+        wanted = min(max(self.poll_interval, running_for / POLL_SLOWDOWN), ceiling)
+        return max(wanted, jobs_in_flight * spacing(self.job_queries_per_minute))
 
     def waited_since(self, sent_at: float | None, now: float) -> float:
         """How long ago a call went out (a call with no time recorded: as long as the window)."""

@@ -81,6 +81,7 @@ class StopService:
         self.timing = timing
         self.now = now
         self._sending: set[asyncio.Task[object]] = set()  # clicks and resumes between CAS and POST
+        self._jobs_in_flight = 0  # counted by each sweep: how long a full round of polls takes
         requests, chunks = store.requests, store.chunks
         settlements = Settlements(chunks, now)
         self.gate = gate = Gate(policy, people, cloud)
@@ -333,6 +334,7 @@ class StopService:
                 await self.reports.time_out(thread, record)
             else:
                 await self.polls.show_progress(thread, record)
+                self._repace(record, now)
             return None
         if not await self.store.requests.move(record.id, RequestState.REPORTING, now):
             return None
@@ -340,6 +342,11 @@ class StopService:
             record.request, state=RequestState.REPORTING, finished_at=now
         )
         return record.with_request(reporting)
+
+    def _repace(self, record: StopRecord, now: float) -> None:
+        """Poll long jobs less often, and never faster than the job-query limit allows."""
+        running_for = now - (record.request.submitted_at or now)
+        self.schedule.retime(record.id, self.timing.poll_every(running_for, self._jobs_in_flight))
 
     async def resume_all(self) -> None:
         """Once at start, and on becoming the leader: poll what was being polled, finish what
@@ -379,6 +386,7 @@ class StopService:
             for request_id in await self.store.requests.ids_in_states(polled):
                 if request_id not in watched:
                     self.schedule.watch(request_id, first_in=0)
+            self._jobs_in_flight = await self.store.chunks.jobs_in_flight()
             await self.schedules.arm_unarmed()
             for request_id in await self.schedules.overdue():
                 await self.wake(request_id)

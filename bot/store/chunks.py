@@ -13,13 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.core.audit import AuditEvent
-from bot.core.lifecycle import ChunkState, chunk_sources_of
+from bot.core.lifecycle import ChunkState, RequestState, chunk_sources_of
 from bot.core.models import ServerResult
 from bot.store.audit import append_after_write
 from bot.store.codec import encode_results
 from bot.store.database import Database
 from bot.store.rows import ChunkRow
-from bot.store.schema import stop_chunks
+from bot.store.schema import stop_chunks, stop_requests
 
 C = stop_chunks.c
 Values = dict[sa.Column[Any], Any]
@@ -28,6 +28,17 @@ Values = dict[sa.Column[Any], Any]
 class ChunkStore:
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    async def jobs_in_flight(self) -> int:
+        """How many submitted jobs are being polled (the leader's sweep, for the poll interval)."""
+        running = RequestState.SUBMITTED.value  # through the indexed request state, not a scan
+        query = (
+            sa.select(sa.func.count())
+            .select_from(stop_chunks.join(stop_requests))
+            .where(stop_requests.c.state == running, C.state == ChunkState.SUBMITTED.value)
+        )
+        async with self._db.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
 
     async def claim(
         self, chunk: ChunkRow, now: float, *, owner: str, lease: float, sent_at: float | None = None

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from bot.rates import spacing
 from bot.store.database import Database
 from bot.store.schema import rate_turns
 
 T = rate_turns.c
-MARGIN = 1.02  # a little under the limit: Huawei's window and our clocks need not agree
 
 
 class Turns:
     def __init__(self, db: Database, name: str, per_minute: float) -> None:
         self._db = db
         self._name = name
-        self.spacing = 60.0 * MARGIN / per_minute
+        self.spacing = spacing(per_minute)
 
     async def take(self, now: float) -> float:
         """The epoch second this call may go out (``now`` if the queue is empty)."""

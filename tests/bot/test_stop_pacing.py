@@ -9,8 +9,9 @@ import itertools
 
 import pytest
 
+from bot.rates import MARGIN
 from bot.store import open_store
-from bot.store.pacing import MARGIN, Turns
+from bot.store.pacing import Turns
 from tests.support.harness import new_simulator, running_bot, texts
 
 

@@ -129,3 +129,28 @@ async def test_a_job_that_starts_after_shutdown_does_nothing() -> None:
     await watcher.shutdown()
     await handed_over("req_late")
     assert polled == []
+
+
+async def test_retime_changes_a_polls_interval_from_its_last_poll() -> None:
+    """A retimed poll runs at its new interval; a change under a tenth is left alone."""
+    polls: list[float] = []
+
+    async def poll(_: str) -> None:
+        polls.append(time.monotonic())
+
+    watcher = Watcher(interval=0.1)
+    watcher.start(poll, _nothing)
+    watcher.watch("req_p", first_in=0)
+    await asyncio.sleep(0.05)
+    watcher.retime("req_p", 0.5)
+    job = watcher.scheduler.get_job("poll:req_p")
+    assert job is not None
+    assert job.trigger.interval.total_seconds() == 0.5
+    watcher.retime("req_p", 0.52)
+    job = watcher.scheduler.get_job("poll:req_p")
+    assert job is not None
+    assert job.trigger.interval.total_seconds() == 0.5
+    await asyncio.sleep(0.7)
+    await watcher.shutdown()
+    assert len(polls) == 2
+    assert polls[1] - polls[0] == pytest.approx(0.5, abs=0.1)

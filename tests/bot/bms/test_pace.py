@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.bms.pace import MARGIN, Pace
+from bot.bms.pace import Pace
+from bot.rates import MARGIN
 
 
 class Clock:

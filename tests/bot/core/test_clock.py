@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.core.clock import (
     EVENT_MEMORY_SECONDS,
+    POLL_CEILING_SECONDS,
     RESPONSE_URL_LIFETIME,
     Timing,
     events_forgotten_before,
     preview_expired,
     response_url_alive,
 )
+from bot.rates import MARGIN
 
 T = Timing.of(confirm_ttl=600, job_timeout=1800, http_timeout=15, retry_budget=30)
 NOW = 1_800_000_000.0
@@ -53,3 +57,40 @@ def test_response_url_and_event_memory() -> None:
     assert response_url_alive(NOW, NOW + RESPONSE_URL_LIFETIME - 1)
     assert not response_url_alive(NOW, NOW + RESPONSE_URL_LIFETIME)
     assert events_forgotten_before(NOW) == NOW - EVENT_MEMORY_SECONDS
+
+
+def test_a_fresh_job_is_polled_at_the_poll_interval() -> None:
+    """For its first ten intervals a job is polled every BMS_POLL_INTERVAL."""
+    timing = Timing.of(
+        confirm_ttl=600, job_timeout=1800, http_timeout=15, retry_budget=30, poll_interval=5
+    )
+    assert timing.poll_every(0, 1) == 5
+    assert timing.poll_every(50, 1) == 5
+
+
+def test_a_long_job_is_polled_less_often_up_to_the_ceiling() -> None:
+    """A job polled every tenth of its running time, but at least every 30 seconds."""
+    timing = Timing.of(
+        confirm_ttl=600, job_timeout=1800, http_timeout=15, retry_budget=30, poll_interval=5
+    )
+    assert timing.poll_every(120, 1) == 12
+    assert timing.poll_every(3600, 1) == POLL_CEILING_SECONDS
+
+
+def test_many_jobs_are_polled_no_faster_than_the_limit_allows() -> None:
+    """With N jobs in flight a round takes N turns of the job-query limit, whatever their age."""
+    timing = Timing.of(
+        confirm_ttl=600, job_timeout=1800, http_timeout=15, retry_budget=30,
+        poll_interval=5, job_queries_per_minute=2000,
+    )  # fmt: skip
+    assert timing.poll_every(0, 1000) == pytest.approx(1000 * 60 * MARGIN / 2000)
+    assert timing.poll_every(3600, 5000) == pytest.approx(5000 * 60 * MARGIN / 2000)
+    assert timing.poll_every(0, 10) == 5
+
+
+def test_a_poll_interval_above_the_ceiling_is_kept() -> None:
+    """A configured poll interval longer than the ceiling is never shortened."""
+    timing = Timing.of(
+        confirm_ttl=600, job_timeout=1800, http_timeout=15, retry_budget=30, poll_interval=90
+    )
+    assert timing.poll_every(3600, 1) == 90

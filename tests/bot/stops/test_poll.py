@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.core.lifecycle import RequestState
 from tests.fakes.slack_api import FakeSlack
 from tests.support.harness import new_simulator, running_bot, texts
@@ -88,3 +90,17 @@ async def test_timeout_still_reports_what_is_known(tmp_path) -> None:
         thread = bot.thread_text()
         assert slow.id in thread
         assert good.id in thread
+
+
+async def test_a_long_job_is_polled_less_often_as_it_runs(tmp_path) -> None:
+    """Two seconds into a job, its poll runs every tenth of that (not every 0.05 s), and the
+    result still comes."""
+    sim = new_simulator(stop_seconds=2.5)
+    async with running_bot(tmp_path, sim=sim) as bot:
+        server = bot.sim.seed(1)[0]
+        request_id, _ = await bot.confirm(f"stop {server.id}")
+        await asyncio.sleep(2.2)
+        job = bot.runtime.deps.watcher.scheduler.get_job(f"poll:{request_id}")
+        assert job is not None
+        assert job.trigger.interval.total_seconds() >= 0.15
+        assert await bot.settled(request_id) is RequestState.FINISHED

@@ -3,10 +3,11 @@ twins for the cloud, Slack and the schedule."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pytest
-from conftest import ALICE, BOB, World
+from conftest import ALICE, BOB, TIMING, World
 from twins import TwinPeople
 
 from bot.bms.errors import CloudNotFound, CloudRejected, CloudUnavailable
@@ -392,3 +393,27 @@ async def test_the_sweep_leaves_a_queued_call_alone(world: World, caplog) -> Non
     assert await world.state(request_id) is RequestState.CONFIRMED
     assert world.cloud.stop_calls == []
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+async def test_a_long_job_is_polled_less_often(world: World) -> None:
+    """A job running ten minutes is polled every thirty seconds, not every poll interval."""
+    request_id = await world.preview()
+    await world.service.confirm(request_id, ALICE)
+    await world.service.tick(request_id)
+    assert world.schedule.every[request_id] == 5
+    world.clock.advance(600)
+    await world.service.tick(request_id)
+    assert world.schedule.every[request_id] == 30
+
+
+async def test_many_jobs_in_flight_are_polled_no_faster_than_the_limit(world: World) -> None:
+    """After a sweep counts the jobs in flight, each request's poll interval is at least one full
+    round of their job queries within the job-query limit."""
+    world.service.timing = dataclasses.replace(TIMING, job_queries_per_minute=60)
+    ids = []
+    for _ in range(8):
+        ids.append(await world.preview(1))
+        await world.service.confirm(ids[-1], ALICE)
+    await world.service.sweep()
+    await world.service.tick(ids[0])
+    assert world.schedule.every[ids[0]] == pytest.approx(8 * 1.02)

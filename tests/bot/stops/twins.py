@@ -176,9 +176,14 @@ class TwinSchedule:
 
     watched: dict[str, float | None] = field(default_factory=dict)
     alarms: dict[str, float] = field(default_factory=dict)  # request id → when it wakes
+    every: dict[str, float] = field(default_factory=dict)  # request id → its poll interval
 
     def watch(self, request_id: str, *, first_in: float | None = None) -> None:
         self.watched[request_id] = first_in
+
+    def retime(self, request_id: str, every: float) -> None:
+        if request_id in self.watched:
+            self.every[request_id] = every
 
     def unwatch(self, request_id: str) -> None:
         self.watched.pop(request_id, None)
