@@ -22,8 +22,8 @@ def test_slash_command() -> None:
 
 def test_scopes_and_events() -> None:
     """The bot scopes cover commands, posting, public channels, mentions, reading back the
-    channels it posts in (to find its own message when Slack did not answer), and who people
-    and user groups are (the policy), nothing more."""
+    channels it posts in (to find its own message when Slack did not answer), who people and
+    user groups are (the policy), and sharing a long report's file, nothing more."""
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     assert scopes == {
         "commands",
@@ -34,6 +34,7 @@ def test_scopes_and_events() -> None:
         "groups:history",
         "users:read",
         "usergroups:read",
+        "files:write",
     }
     assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == ["app_mention"]
 

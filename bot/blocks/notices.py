@@ -92,6 +92,17 @@ def report_undeliverable_message(request_id: str, error: str, job_ids: Sequence[
     return notice(text)
 
 
+def report_file_refused_message(error: str, job_ids: Sequence[str]) -> Message:
+    """The file of every server's result could not be shared: the summary above stands."""
+    jobs = ", ".join(code(j, 64) for j in job_ids[:5]) or "none"
+    text = (
+        f"I could not share the file with every server's result ({inline(error, 80)}): the "
+        "summary above has what did not stop. Your Slack admins can add the `files:write` "
+        f"scope to the app; meanwhile `/bms status <job-id>` lists each server: jobs {jobs}."
+    )
+    return notice(text)
+
+
 def not_in_channel_message() -> Message:
     text = (
         "I can't post in this channel: invite @bms-bot (`/invite @bms-bot`) and click Stop again. "

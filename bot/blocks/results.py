@@ -83,7 +83,7 @@ def _counts_line(groups: dict[Outcome, list[ServerResult]], total: int) -> str:
     return f"{line}\n_of {plural(total, 'server')} in this request_"
 
 
-def _body_lines(groups: dict[Outcome, list[ServerResult]]) -> list[str]:
+def _body_lines(groups: dict[Outcome, list[ServerResult]], *, list_stopped: bool) -> list[str]:
     lines = failure_lines(groups[Outcome.FAILED])
     unknown = groups[Outcome.UNKNOWN]
     if unknown:
@@ -97,7 +97,7 @@ def _body_lines(groups: dict[Outcome, list[ServerResult]]) -> list[str]:
         lines.append(f"*⏳ Still pending: {plural(len(pending), 'server')}*")
         lines.extend(row(r, detailed=True) for r in pending)
     stopped = groups[Outcome.STOPPED]
-    if stopped:
+    if stopped and list_stopped:
         lines.append(f"*✅ Stopped: {plural(len(stopped), 'server')}*")
         lines.extend(row(r) for r in stopped)
     return lines
@@ -106,31 +106,49 @@ def _body_lines(groups: dict[Outcome, list[ServerResult]]) -> list[str]:
 class _Pages:
     """Lays lines out into sections and sections into parts, filling each part to its budget."""
 
-    def __init__(self, first: list[Block]) -> None:
+    def __init__(self, first: list[Block], max_parts: int | None = None) -> None:
+        self.max_parts = max_parts
         self.parts: list[list[Block]] = [list(first)]
         self.used = blocks_size(first)
         self.lines: list[str] = []
         self.width = self.cost = 0
 
-    def add(self, raw: str) -> None:
+    def add(self, raw: str) -> bool:
+        """Lay ``raw`` out; False (and nothing laid out) if it would open a part past
+        ``max_parts``."""
         line = clip(raw, SECTION_MAX, json_limit=SECTION_JSON_MAX - 100)
         width, cost = slack_len(line) + 1, json_len(line) + 2
-        if self.width + width > SECTION_MAX or self.cost + cost > SECTION_JSON_MAX - 100:
+        new_section = self.width + width > SECTION_MAX or self.cost + cost > SECTION_JSON_MAX - 100
+        full = self.max_parts is not None and len(self.parts) >= self.max_parts
+        if full and self._opens_part(new_section, cost):
+            return False
+        if new_section:
             self.flush()
         if self.used + _SECTION_OVERHEAD + self.cost + cost > _PART_BUDGET:
             self.flush()
-            self.parts.append([])
-            self.used = 0
+            self._next_part()
         self.lines.append(line)
         self.width += width
         self.cost += cost
+        return True
+
+    def _opens_part(self, new_section: bool, cost: int) -> bool:
+        used, pending = self.used, self.cost
+        if new_section and self.lines:
+            if len(self.parts[-1]) >= MAX_BLOCKS - _PART_FIXED_BLOCKS:
+                return True
+            used, pending = used + block_size(section("\n".join(self.lines))), 0
+        return used + _SECTION_OVERHEAD + pending + cost > _PART_BUDGET
+
+    def _next_part(self) -> None:
+        self.parts.append([])
+        self.used = 0
 
     def flush(self) -> None:
         if not self.lines:
             return
         if len(self.parts[-1]) >= MAX_BLOCKS - _PART_FIXED_BLOCKS:
-            self.parts.append([])
-            self.used = 0
+            self._next_part()
         block = section("\n".join(self.lines))
         self.parts[-1].append(block)
         self.used += block_size(block)
@@ -142,12 +160,37 @@ def result_messages(s: RequestSummary, results: Sequence[ServerResult]) -> list[
     groups = _by_outcome(results)
     counts = _counts_line(groups, s.total)
     pages = _Pages([section(counts)])
-    for line in _body_lines(groups):
+    for line in _body_lines(groups, list_stopped=True):
         pages.add(line)
     pages.flush()
     parts = pages.parts
     total = len(parts)
     return [_part(s, counts, blocks, index, total) for index, blocks in enumerate(parts, start=1)]
+
+
+def summary_messages(
+    s: RequestSummary, results: Sequence[ServerResult], *, max_parts: int, after: int
+) -> list[Message]:
+    """The report's head for a report whose every server is in a file: the counts and what did
+    not stop, in at most ``max_parts`` posts (the rest said to be in the file), numbered as the
+    first parts of ``len() + after`` parts."""
+    groups = _by_outcome(results)
+    counts = _counts_line(groups, s.total)
+    pages = _Pages([section(counts)], max_parts=max_parts)
+    lines = _body_lines(groups, list_stopped=False)
+    for shown, line in enumerate(lines):
+        if not pages.add(line):
+            left = sum(1 for line in lines[shown:] if line.startswith("• "))
+            pages.max_parts = None
+            pages.add(f"_… and {plural(left, 'more server')}: every server is in the file below_")
+            break
+    stopped = groups[Outcome.STOPPED]
+    if stopped:
+        pages.max_parts = None
+        pages.add(f"*✅ Stopped: {plural(len(stopped), 'server')}*, listed in the file below")
+    pages.flush()
+    total = len(pages.parts) + after
+    return [_part(s, counts, blocks, i, total) for i, blocks in enumerate(pages.parts, start=1)]
 
 
 def _part(s: RequestSummary, counts: str, blocks: list[Block], index: int, total: int) -> Message:

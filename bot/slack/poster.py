@@ -29,7 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot import metrics
-from bot.blocks.message import Message, with_simulator_banner
+from bot.blocks.message import SIMULATOR_PREFIX, Message, with_simulator_banner
 from bot.slack.edit_gate import ProgressGate
 from bot.slack.pacer import ChannelPacer
 from bot.slack.place import Place
@@ -158,6 +158,46 @@ class Poster:
         await self.pacer.wait(channel)  # Slack's one message a second per channel
         response = await slack_call(self.posting.chat_postMessage(**kwargs))
         return str(response["ts"])
+
+    async def upload(
+        self,
+        channel: str,
+        thread_ts: str,
+        *,
+        filename: str,
+        title: str,
+        content: bytes,
+        comment: str,
+    ) -> None:
+        """Share a file in ``thread_ts``'s thread (Slack's external upload: reserve a URL, send
+        the bytes, complete into the thread), paced like a post: it shows as one."""
+        prefix = SIMULATOR_PREFIX if self.simulated else ""
+        await self.pacer.wait(channel)
+        await slack_call(
+            self.posting.files_upload_v2(
+                channel=channel,
+                thread_ts=thread_ts,
+                filename=filename,
+                title=title,
+                content=content,
+                initial_comment=prefix + comment,
+            )
+        )
+
+    async def find_file(
+        self, channel: str, thread_ts: str, filename: str, *, since: float
+    ) -> str | None:
+        """The ts of a message in ``thread_ts``'s thread, posted after ``since``, sharing a file
+        named ``filename``; None if there is none. ``SlackFailure`` if Slack cannot say."""
+        oldest = f"{max(0.0, since - LOOKBACK_SECONDS):.6f}"
+        call = self.client.conversations_replies(
+            channel=channel, ts=thread_ts, oldest=oldest, limit=200
+        )
+        response = await slack_call(call)
+        for found in response.get("messages") or []:
+            if any(f.get("name") == filename for f in found.get("files") or []):
+                return str(found["ts"])
+        return None
 
     async def find_own(
         self,

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.blocks.message import Message
+from bot.blocks.report_file import ReportFile
 from bot.ids import MetadataEvent
 from bot.slack.poster import Poster, SlackFailure
 
@@ -61,6 +62,26 @@ class RequestThread:
     async def post_part(self, message: Message) -> None:
         """One report part in the thread; raises ``SlackFailure`` so the caller can retry it."""
         await self.poster.post(self.channel_id, message, thread_ts=self.thread_ts)
+
+    async def post_file(self, file: ReportFile) -> None:
+        """The report's file in the thread; raises ``SlackFailure`` so the caller can retry it."""
+        if not self.thread_ts:
+            raise SlackFailure("no_thread", transient=False)
+        await self.poster.upload(
+            self.channel_id,
+            self.thread_ts,
+            filename=file.filename,
+            title=file.title,
+            content=file.content,
+            comment=file.comment,
+        )
+
+    async def find_file(self, filename: str, since: float) -> str | None:
+        """The ts of the thread's message sharing ``filename``, posted after ``since``; None if
+        there is none. Raises ``SlackFailure`` if Slack cannot say."""
+        if not self.thread_ts:
+            return None
+        return await self.poster.find_file(self.channel_id, self.thread_ts, filename, since=since)
 
     def close(self) -> None:
         """The root will not be edited again."""

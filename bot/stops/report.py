@@ -15,12 +15,17 @@ import logging
 from dataclasses import dataclass
 
 from bot.blocks.approval import finished_line
-from bot.blocks.notices import report_undeliverable_message, timeout_message
-from bot.blocks.results import result_messages
+from bot.blocks.message import Message
+from bot.blocks.notices import (
+    report_file_refused_message,
+    report_undeliverable_message,
+    timeout_message,
+)
+from bot.blocks.report_file import ReportFile, report_parts
 from bot.core.clock import Timing
 from bot.core.lifecycle import ChunkState, RequestState
 from bot.ids import MetadataEvent
-from bot.slack.poster import Poster, SlackFailure, SlackUnreachable
+from bot.slack.poster import NotInChannel, Poster, SlackFailure, SlackUnreachable
 from bot.slack.thread import RequestThread
 from bot.stops.ports import Clock, Schedule
 from bot.stops.reach import requester_of, show_state
@@ -92,51 +97,73 @@ class Reports:
         (by its metadata) before posting it again, so no part is posted twice.
         """
         req = record.request
-        parts = result_messages(record.summary(), record.results())
+        parts = report_parts(record.summary(), record.results())
         for index in range(req.report_parts_posted, len(parts)):
             seen = req.part_unsure_at if index == req.report_parts_posted else None
-            found = await self._already_there(thread, req, index, seen)
+            found = await self._already_there(thread, req, parts[index], index, seen)
             if found is None:
                 return False  # Slack cannot say yet, or another poster may be mid-post
             if not found:
                 if not await self.requests.claim_part(req.id, index, seen, self.clock()):
                     return False  # another poster has this part
                 try:
-                    await thread.post_part(parts[index])
+                    await _post(thread, parts[index])
                 except SlackUnreachable as exc:
                     log.warning("report part unanswered: looking for it next tick")
                     await self.requests.part_unsure(req.id, self.clock())
                     return await self._not_posted(record, exc)
                 except SlackFailure as exc:
-                    await self.requests.part_refused(req.id, index, self.clock())
-                    return await self._not_posted(record, exc)
+                    if _file_unwelcome(parts[index], exc):
+                        await self._file_refused(thread, record, exc)  # the summary stands
+                    else:
+                        await self.requests.part_refused(req.id, index, self.clock())
+                        return await self._not_posted(record, exc)
             if not await self.requests.count_report_part(req.id, index, self.clock()):
                 return False  # someone else is posting this report
         return True
 
     async def _already_there(
-        self, thread: RequestThread, req: RequestRow, index: int, seen: float | None
+        self,
+        thread: RequestThread,
+        req: RequestRow,
+        part: Message | ReportFile,
+        index: int,
+        seen: float | None,
     ) -> bool | None:
-        """Whether part ``index + 1``, marked at ``seen``, is in the thread; None to try next
-        tick (Slack cannot say, or a fresh mark not found: its poster may be mid-post)."""
+        """Whether ``part`` (number ``index + 1``), marked at ``seen``, is in the thread; None to
+        try next tick (Slack cannot say, or a fresh mark not found: its poster may be mid-post)."""
         if seen is None:
             return False
-        looked = await self._look(thread, req, index + 1)
+        looked = await self._look(thread, req, part, index + 1)
         if looked is False and self.clock() - seen < PART_CLAIM_SECONDS:
             return None
         return looked
 
-    async def _look(self, thread: RequestThread, req: RequestRow, part: int) -> bool | None:
-        """Whether report part ``part`` is in the thread already; None if Slack cannot say."""
+    async def _look(
+        self, thread: RequestThread, req: RequestRow, part: Message | ReportFile, number: int
+    ) -> bool | None:
+        """Whether report part ``number`` is in the thread already; None if Slack cannot say.
+        A post is found by its metadata, the file by its name."""
         if not thread.thread_ts:
             return False
         since = req.part_unsure_at or req.created_at
         try:
-            ts = await thread.find(MetadataEvent.RESULT_PART, since, part=part)
+            if isinstance(part, ReportFile):
+                ts = await thread.find_file(part.filename, since)
+            else:
+                ts = await thread.find(MetadataEvent.RESULT_PART, since, part=number)
         except SlackFailure as exc:
             log.warning("could not look for a report part", extra={"error": exc.error})
             return None
         return ts is not None
+
+    async def _file_refused(
+        self, thread: RequestThread, record: StopRecord, exc: SlackFailure
+    ) -> None:
+        """Slack will not take the file (no ``files:write``, uploads disabled): say so in the
+        thread under the summary, and count the part as done."""
+        log.error("report file refused; the summary stands", extra={"error": exc.error})
+        await thread.say(report_file_refused_message(exc.error, record.job_ids))
 
     async def _not_posted(self, record: StopRecord, exc: SlackFailure) -> bool:
         """A part Slack refused: False to try again next tick, True once told privately."""
@@ -148,3 +175,15 @@ class Reports:
         notice = report_undeliverable_message(req.id, exc.error, record.job_ids)
         await self.poster.tell_quietly(requester_of(req, now), notice)
         return True
+
+
+async def _post(thread: RequestThread, part: Message | ReportFile) -> None:
+    if isinstance(part, ReportFile):
+        await thread.post_file(part)
+    else:
+        await thread.post_part(part)
+
+
+def _file_unwelcome(part: Message | ReportFile, exc: SlackFailure) -> bool:
+    """Slack takes posts in this thread but will not take the file, and never will."""
+    return isinstance(part, ReportFile) and not exc.transient and not isinstance(exc, NotInChannel)

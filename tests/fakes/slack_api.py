@@ -28,6 +28,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.slack_directory import User, UserGroup
+from tests.fakes.slack_files import Files
 from tests.fakes.slack_records import (
     DEFAULT_RATE_LIMITS,
     Call,
@@ -107,7 +108,8 @@ class FakeSlack:
         self._views = Views(team_id=team_id, app_id=app_id, bot_id=bot_id, clock=clock)
         self._failures: dict[str, list[_Failure]] = {}
         self._lost: dict[str, bool] = {}  # the current call's answer is to be lost
-        self._handlers = self.workspace.handlers() | self._views.handlers()
+        self.files = Files(self.workspace, lambda: self.base_url)
+        self._handlers = self.workspace.handlers() | self._views.handlers() | self.files.handlers()
         self._activity = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._port = 0
@@ -118,6 +120,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{url_id}", self._response)
+        app.router.add_post("/upload/v1/{ticket}", self.files.receive)
         app.router.add_get("/link/", self.socket.handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()

@@ -68,6 +68,7 @@ class PostedMessage:
     reply_broadcast: bool = False
     history: list[MessageVersion] = field(default_factory=list)
     metadata: dict[str, Any] | None = None  # chat.postMessage's `metadata`, as given
+    files: list[dict[str, Any]] | None = None  # shared by files.completeUploadExternal
 
     @property
     def edit_count(self) -> int:
@@ -86,6 +87,9 @@ class PostedMessage:
         payload["blocks"] = self.blocks
         if self.thread_ts:
             payload["thread_ts"] = self.thread_ts
+        if self.files:
+            payload["files"] = self.files
+            payload["upload"] = True
         return payload
 
     def to_history(self, *, with_metadata: bool) -> dict[str, Any]:

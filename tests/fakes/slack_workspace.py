@@ -31,6 +31,7 @@ DEFAULT_SCOPES = (
     "groups:read",
     "channels:history",
     "groups:history",
+    "files:write",
 )
 # Users that tests/fakes/slack_requests.py puts in payloads by default.
 DEFAULT_USERS = {"U2147483697": "alice", "U2147483698": "bob"}
@@ -263,6 +264,16 @@ class Workspace:
             raise SlackError(problem.error, messages=problem.messages)
         cut, truncated = truncate_text(str(text))
         return cut, blocks, truncated
+
+    def channel_for_files(self, channel_id: object) -> Channel:
+        """Where files.completeUploadExternal may share: a channel the bot is in."""
+        channel = self._visible_channel(channel_id)
+        if not channel.member:
+            raise SlackError("not_in_channel")
+        return channel
+
+    def thread_parent(self, channel_id: str, thread_ts: object) -> str | None:
+        return self._thread_parent(channel_id, thread_ts)
 
     def _thread_parent(self, channel_id: str, thread_ts: object) -> str | None:
         """Slack threads a reply-to-a-reply under the parent; unknown parents are taken as given

@@ -153,6 +153,12 @@ class Bot:
         roots = self.root_messages(channel)
         return self.slack.thread_replies(channel, roots[0].ts) if roots else []
 
+    def thread_files(self, channel: str = CHANNEL) -> list[str]:
+        """The text of each file shared in the thread of the first root message."""
+        shared = [f for m in self.replies(channel) for f in m.files or []]
+        contents = (self.slack.files.files[str(f["id"])].content for f in shared)
+        return [content.decode() for content in contents if content is not None]
+
     def thread_text(self, channel: str = CHANNEL) -> str:
         return "\n".join(m.text + "\n" + texts(m.blocks) for m in self.replies(channel))
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from bot.core.lifecycle import RequestState
 from bot.ids import ActionId, MetadataEvent
+from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import CHANNEL
+from tests.fakes.slack_workspace import DEFAULT_SCOPES
 from tests.support.harness import Bot, button_value, new_simulator, running_bot, texts
 
 
@@ -46,9 +48,13 @@ async def test_an_html_500_on_a_result_post_is_tried_again(tmp_path) -> None:
         assert len(refused) == 1
 
 
-async def test_a_large_report_never_meets_slacks_channel_limit(tmp_path) -> None:
-    """A report of many parts is paced at about one post a second per channel: every part is
-    posted, and Slack never answers 429."""
+def shared_files(bot: Bot) -> list[dict[str, object]]:
+    return [f for m in bot.replies() for f in m.files or []]
+
+
+async def test_a_large_report_is_a_summary_and_one_file_of_every_server(tmp_path) -> None:
+    """1,500 servers: a short summary in the thread and one CSV file there listing every server
+    once; Slack never answers 429."""
     sim = new_simulator(stop_seconds=0.05)
     async with running_bot(tmp_path, sim=sim, bms_job_timeout=60) as bot:
         servers = bot.sim.seed(1500)
@@ -56,13 +62,44 @@ async def test_a_large_report_never_meets_slacks_channel_limit(tmp_path) -> None
         assert await bot.settled(request_id, within=60) is RequestState.FINISHED
         posts = bot.slack.calls_to("chat.postMessage")
         assert [c for c in posts if c.error == "ratelimited"] == []
+        (shared,) = shared_files(bot)
+        upload = bot.slack.files.files[str(shared["id"])]
+        assert upload.content is not None
+        rows = upload.content.decode().splitlines()[1:]
+        assert sorted(r.split(",")[0] for r in rows) == sorted(s.id for s in servers)
         parts = [
-            c
-            for c in posts
-            if c.ok
-            and (c.args.get("metadata") or {}).get("event_type") == MetadataEvent.RESULT_PART
+            m
+            for m in bot.replies()
+            if (m.metadata or {}).get("event_type") == MetadataEvent.RESULT_PART
         ]
-        assert len(parts) >= 5
+        assert 1 <= len(parts) <= 3
+        assert request_id in str(shared["name"])
+
+
+async def test_a_file_slack_shared_without_answering_is_not_shared_twice(tmp_path) -> None:
+    """The completion of the upload took effect but its answer was lost: the next tick finds
+    the file in the thread by its name, and the report finishes with it shared once."""
+    sim = new_simulator(stop_seconds=0.05)
+    async with running_bot(tmp_path, sim=sim, bms_job_timeout=60) as bot:
+        servers = bot.sim.seed(1500)
+        bot.slack.fail_next("files.completeUploadExternal", lose_answer=True)
+        request_id, _ = await bot.confirm("stop " + " ".join(s.id for s in servers))
+        assert await bot.settled(request_id, within=60) is RequestState.FINISHED
+        assert len(shared_files(bot)) == 1
+        assert [c.error for c in bot.slack.calls_to("files.completeUploadExternal")] == [
+            "answer_lost"
+        ]
+
+
+async def test_a_refused_upload_is_tried_again_and_shared_once(tmp_path) -> None:
+    """Slack failing the upload URL step once: the next tick uploads the file, shared once."""
+    sim = new_simulator(stop_seconds=0.05)
+    async with running_bot(tmp_path, sim=sim, bms_job_timeout=60) as bot:
+        servers = bot.sim.seed(1500)
+        bot.slack.fail_next("files.getUploadURLExternal", "internal_error")
+        request_id, _ = await bot.confirm("stop " + " ".join(s.id for s in servers))
+        assert await bot.settled(request_id, within=60) is RequestState.FINISHED
+        assert len(shared_files(bot)) == 1
 
 
 async def test_a_part_slack_took_without_answering_is_not_posted_twice(tmp_path) -> None:
@@ -80,3 +117,17 @@ async def test_a_part_slack_took_without_answering_is_not_posted_twice(tmp_path)
             if (m.metadata or {}).get("event_type") == MetadataEvent.RESULT_PART
         ]
         assert len(parts) == 1
+
+
+async def test_without_files_write_the_summary_stands_and_the_thread_says_why(tmp_path) -> None:
+    """An app installed before files:write: the upload is refused, the thread says so under the
+    summary and how to see each server, and the request finishes."""
+    scopes = [s for s in DEFAULT_SCOPES if s != "files:write"]
+    sim = new_simulator(stop_seconds=0.05)
+    async with running_bot(tmp_path, sim=sim, slack=FakeSlack(scopes=scopes)) as bot:
+        servers = bot.sim.seed(1500)
+        request_id, _ = await bot.confirm("stop " + " ".join(s.id for s in servers))
+        assert await bot.settled(request_id, within=60) is RequestState.FINISHED
+        await bot.slack.wait_for(lambda: "files:write" in bot.thread_text())
+        assert shared_files(bot) == []
+        assert "/bms status" in bot.thread_text()

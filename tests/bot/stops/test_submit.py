@@ -16,7 +16,8 @@ async def bot(tmp_path):
 
 
 def report_text(bot: Bot) -> str:
-    return "\n".join(texts(m.blocks) for m in bot.replies())
+    """The thread as people read it: every post, and every file shared in it."""
+    return "\n".join([*(texts(m.blocks) for m in bot.replies()), *bot.thread_files()])
 
 
 async def test_refused_stop_is_said_in_thread(bot: Bot) -> None:
@@ -75,7 +76,8 @@ async def test_timeout_after_acceptance_never_resends(tmp_path) -> None:
 
 
 async def test_1500_servers_make_two_jobs_in_one_thread(tmp_path) -> None:
-    """1500 servers are stopped by two calls (1000 + 500), tracked in one thread, all reported."""
+    """1500 servers are stopped by two calls (1000 + 500), tracked in one thread, all reported
+    (in the thread's file of every server)."""
     sim = new_simulator(stop_seconds=0.05)
     async with running_bot(tmp_path, sim=sim, bms_job_timeout=60) as bot:
         servers = bot.sim.seed(1500)
