@@ -79,7 +79,7 @@ class Settings(DatabaseSettings):
     bms_region: str | None = None
     bms_endpoint: str | None = None
     bms_simulator: bool = False
-    bms_simulator_servers: int = Field(12, ge=0, le=5000)
+    bms_simulator_servers: int = Field(12, ge=0, le=10_000)
 
     bms_poll_interval: float = Field(5.0, gt=0)
     bms_job_queries_per_minute: float = Field(

@@ -137,10 +137,12 @@ class Simulator:
         self._servers[server_id] = server
         return server
 
-    def seed(self, n: int, prefix: str = "web") -> list[SimServer]:
-        """Add ``n`` ACTIVE servers named ``{prefix}-001`` onwards (a second call continues)."""
+    def seed(self, n: int, prefix: str = "web", *, tags: Iterable[str] = ()) -> list[SimServer]:
+        """Add ``n`` ACTIVE servers named ``{prefix}-001`` onwards (a second call continues),
+        each carrying ``tags``."""
         start = sum(1 for s in self._servers.values() if s.name.startswith(f"{prefix}-")) + 1
-        return [self.add_server(name=f"{prefix}-{i:03d}") for i in range(start, start + n)]
+        made = range(start, start + n)
+        return [self.add_server(name=f"{prefix}-{i:03d}", tags=tags) for i in made]
 
     def advance(self) -> float:
         """Apply every event due by now, in time order; return now."""

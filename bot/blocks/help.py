@@ -24,7 +24,9 @@ _STEPS = (
 )
 _DETAILS = (
     "*Good to know*\n"
-    "• Ids are server UUIDs; separate them with spaces, commas or new lines (up to 5,000).\n"
+    "• Ids are server UUIDs; separate them with spaces, commas or new lines. `tag:env=staging` "
+    "selects every server with that tag (`tag:env`: any value; several tags: servers with all "
+    "of them). Up to 10,000 servers a request.\n"
     "• `reason:` takes the rest of the line (500 characters at most).\n"
     "• Huawei Cloud performs every stop as a forced (HARD) power-off, even with `--soft`.\n"
     "• Slash commands cannot run inside threads: mention the bot there instead, e.g. "

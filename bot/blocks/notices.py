@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.blocks.message import Message, build, context, fit_lines, notice, section
-from bot.blocks.problems import problem_lines
+from bot.blocks.problems import problem_line, problem_lines
 from bot.blocks.text import channel_link, code, duration, inline, plural, user_mention
 from bot.bms.errors import CloudError
 from bot.core.explain import advice_for_cloud_error
 from bot.core.parser import ParseError
+from bot.core.problems import Problem
 
 _NOTHING_STOPPED = "Nothing was stopped."
 _HANDLED = {
@@ -90,6 +91,11 @@ def report_undeliverable_message(request_id: str, error: str, job_ids: Sequence[
         f"({inline(error, 80)}). Check the servers with `/bms status <job-id>`: jobs {jobs}."
     )
     return notice(text)
+
+
+def selection_refused_message(problem: Problem) -> Message:
+    """What a ``tag:`` selection found was no stop: none, or too many."""
+    return notice(problem_line(problem))
 
 
 def report_file_refused_message(error: str, job_ids: Sequence[str]) -> Message:

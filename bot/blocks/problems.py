@@ -43,12 +43,26 @@ _WORDS: dict[ProblemKind, Callable[[Problem], str]] = {
     ProblemKind.NOT_A_SERVER_ID: lambda p: (
         f"{_echo(p.token)} is not a server id (expected a UUID such as {EXAMPLE_ID})"
     ),
+    ProblemKind.BAD_TAG: lambda p: (
+        f"{_echo(p.token)} is not a tag: write `tag:key=value` or `tag:key` (a key of "
+        "at most 128 characters, nothing invisible), e.g. `tag:env=staging`"
+    ),
+    ProblemKind.NO_TAGGED_SERVERS: lambda p: (
+        f"No server carries {_echo(p.token)}: check the tag (keys and values are "
+        "case-sensitive) in the console. Nothing was stopped."
+    ),
+    ProblemKind.TOO_MANY_TAGGED: lambda p: (
+        f"{_echo(p.token)} selects {p.count:,} servers: the limit is {p.limit:,} per request, "
+        "so add a tag to narrow it down. Nothing was stopped."
+    ),
     ProblemKind.MORE_BAD_TOKENS: lambda p: f"…and {p.count:,} more that are not server ids",
     ProblemKind.REASON_EMPTY: lambda _: "`reason:` needs some text after it",
     ProblemKind.REASON_TOO_LONG: lambda p: (
         f"The reason is {p.count:,} characters; the limit is {p.limit}"
     ),
-    ProblemKind.NO_SERVER_IDS: lambda _: "`/bms stop` needs at least one server id",
+    ProblemKind.NO_SERVER_IDS: lambda _: (
+        "`/bms stop` needs at least one server id or `tag:key=value`"
+    ),
     ProblemKind.NO_SERVER_IDS_REASON_FIRST: lambda _: (
         "`/bms stop` needs at least one server id (put `reason:` last)"
     ),

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -170,16 +170,28 @@ class BmsClient:
 
     async def _scan_for(self, wanted: set[str]) -> dict[str, Server]:
         found: dict[str, Server] = {}
+        async for servers in self._pages():
+            found |= {s.id: s for s in servers if s.id in wanted}
+            if wanted <= found.keys():
+                break
+        return found
+
+    async def all_servers(self) -> list[Server]:
+        """Every server of the project, page by page (``tag:`` selections)."""
+        return [server async for servers in self._pages() for server in servers]
+
+    async def _pages(self) -> AsyncIterator[list[Server]]:
+        """The list API's pages, new servers only, until a short page."""
         seen: set[str] = set()
         page = 1
         while True:
             _, servers = await self.list_servers(page=page, limit=MAX_PAGE)
-            new = {s.id for s in servers} - seen
-            seen |= new
-            found |= {s.id: s for s in servers if s.id in wanted}
+            new = [s for s in servers if s.id not in seen]
+            seen |= {s.id for s in new}
+            yield new
             # A page with nothing new means the API ignored offset: stop rather than loop forever.
-            if wanted <= found.keys() or len(servers) < MAX_PAGE or not new:
-                return found
+            if len(servers) < MAX_PAGE or not new:
+                return
             page += 1
 
     async def stop_servers(self, ids: Sequence[str], *, soft: bool = False) -> str:

@@ -2,7 +2,7 @@
 
 Grammar (first word case-insensitive; empty text is ``help``)::
 
-    stop <server-id> [<server-id> …] [--soft | --hard] [--break-glass]
+    stop <server-id | tag:<key>[=<value>]> […] [--soft | --hard] [--break-glass]
          [at <time> | in <duration>] [reason: <text>]
     schedule
     cancel <request-id>
@@ -12,7 +12,9 @@ Grammar (first word case-insensitive; empty text is ``help``)::
     help
 
 Server ids are UUIDs, separated by any mix of spaces, commas, semicolons and newlines, optionally
-wrapped in backticks, quotes or brackets (people paste from code blocks and lists). ``reason:``
+wrapped in backticks, quotes or brackets (people paste from code blocks and lists). ``tag:env=ci``
+selects every server carrying that tag (``tag:env``: any value of ``env``); several tags select the
+servers carrying all of them, and ids named beside them are added. ``reason:``
 takes the rest of the text. Slack escapes ``& < >`` as entities in command text; they are undone
 first.
 
@@ -33,15 +35,16 @@ from dataclasses import dataclass
 
 from bot.bms.models import is_job_id
 from bot.core.problems import Problem, ProblemKind
+from bot.core.tags import is_tag
 from bot.core.when import After, When, parse_when
 
 USAGE = (
-    "/bms stop <server-id> [<server-id> …] [--soft] [--break-glass] [at <time> | in <duration>]"
+    "/bms stop <server-id|tag:key=value> […] [--soft] [--break-glass] [at <time> | in <duration>]"
     " [reason: <text>] · /bms schedule · /bms cancel <id> · /bms postpone <id> <time>"
     " · /bms status <job-id> · /bms audit [n] · /bms help"
 )
 EXAMPLE_ID = "616fb98f-46ca-475e-917e-2563e5a8cd19"
-MAX_IDS = 5000
+MAX_IDS = 10_000
 MAX_REASON = 500
 MAX_SHOWN_PROBLEMS = 5
 AUDIT_DEFAULT = 20
@@ -50,6 +53,7 @@ AUDIT_MAX = 100
 _REQUEST_ID = re.compile(r"req_[0-9a-f]{12}", re.I | re.A)
 _WHEN_WORDS = ("at", "in")
 _POSTPONE_FILLERS = ("to", "at", "by", "until")
+_TAG = re.compile(r"tag:(?P<tag>.*)", re.I | re.S)
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I | re.A)
 # Zero-width spaces and joiners separate like spaces: they come with copy-paste, never on purpose.
 _SEPARATORS = re.compile(r"[\s,;\u200b\u200c\u200d\u2060\ufeff]+")
@@ -68,6 +72,7 @@ class StopCommand:
     reason: str | None
     break_glass: bool = False  # skip the approval; the approvers review it afterwards
     when: When | None = None  # ``at``/``in``: a scheduled stop; None: now
+    tags: tuple[str, ...] = ()  # ``tag:`` selectors, as typed after the prefix (case kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +195,8 @@ def _tokens(text: str) -> list[str]:
 def _parse_stop(rest: str) -> StopCommand | ParseError:
     body, reason, problems = _take_reason(rest)
     ids: dict[str, None] = {}  # insertion-ordered set: duplicates keep their first place
+    tags: dict[str, None] = {}
+    bad_tags = False
     bad: list[str] = []
     flags: set[str] = set()
     keywords: list[str] = []
@@ -207,10 +214,17 @@ def _parse_stop(rest: str) -> StopCommand | ParseError:
             when_words.append(bare)
         elif _UUID.fullmatch(bare):
             ids.setdefault(bare.lower())
+        elif tag := _TAG.fullmatch(bare):
+            selector = tag["tag"]
+            if _good_tag(selector):
+                tags.setdefault(selector)
+            else:
+                problems.append(Problem(ProblemKind.BAD_TAG, token))
+                bad_tags = True
         elif bare:
             bad.append(token)
     problems.extend(_token_problems(list(dict.fromkeys(bad))))
-    problems.extend(_stop_shape_problems(ids, flags, reason, any_bad=bool(bad)))
+    problems.extend(_stop_shape_problems(ids, flags, reason, any_bad=bool(bad or tags) or bad_tags))
     when = _when(keywords, when_words)
     if isinstance(when, Problem):
         problems.append(when)
@@ -219,7 +233,14 @@ def _parse_stop(rest: str) -> StopCommand | ParseError:
     assert not isinstance(when, Problem)
     glass = "--break-glass" in flags
     soft = "--soft" in flags
-    return StopCommand(tuple(ids), soft=soft, reason=reason, break_glass=glass, when=when)
+    return StopCommand(
+        tuple(ids), soft=soft, reason=reason, break_glass=glass, when=when, tags=tuple(tags)
+    )
+
+
+def _good_tag(selector: str) -> bool:
+    """``key`` or ``key=value`` (``bot.core.tags``), with nothing invisible in it."""
+    return is_tag(selector) and not any(is_invisible(c) for c in selector)
 
 
 def _when(keywords: list[str], words: list[str]) -> When | Problem | None:

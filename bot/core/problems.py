@@ -16,6 +16,7 @@ class ProblemKind(StrEnum):
     BAD_OPTION = "bad_option"  # token: starts with a dash but is not --soft / --hard
     INVISIBLE_CHARACTERS = "invisible_characters"  # token, code_points: "U+202E", …
     NOT_A_SERVER_ID = "not_a_server_id"  # token
+    BAD_TAG = "bad_tag"  # token: a tag: selector with no key, invisible characters or too long
     MORE_BAD_TOKENS = "more_bad_tokens"  # count: bad tokens beyond those named
     REASON_EMPTY = "reason_empty"
     REASON_TOO_LONG = "reason_too_long"  # count: its length; limit
@@ -42,6 +43,9 @@ class ProblemKind(StrEnum):
     NOT_A_REQUEST_ID = "not_a_request_id"  # token
     POSTPONE_NEEDS_TIME = "postpone_needs_time"
     EXTRA_WORDS = "extra_words"  # token: the extra words; limit unused
+    # What a tag selector found (bot/stops/select.py).
+    NO_TAGGED_SERVERS = "no_tagged_servers"  # token: the selectors, as typed
+    TOO_MANY_TAGGED = "too_many_tagged"  # token: the selectors; count; limit
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,11 @@ Clock = Callable[[], float]  # epoch seconds; ``time.time`` outside the tests
 
 
 class StopCloud(Protocol):
-    """The three BMS calls a stop makes (``bot.bms.client.BmsClient``)."""
+    """The BMS calls a stop makes (``bot.bms.client.BmsClient``)."""
 
     async def find_servers(self, ids: Sequence[str]) -> dict[str, Server]: ...
+
+    async def all_servers(self) -> list[Server]: ...
 
     async def submit_stop(self, ids: Sequence[str], *, soft: bool = False) -> StopAccepted: ...
 

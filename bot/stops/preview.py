@@ -62,11 +62,15 @@ class Previews:
         verdict: Verdict,
         run_at: datetime | None = None,
         tz: str | None = None,
+        *,
+        found: Mapping[str, Server] | None = None,
     ) -> Preview:
         """Classify every id (``CloudError`` if the lookup fails), leaving protected servers
         out; store the request, with what the policy asks of it, if anything is left to stop.
-        ``run_at``: a scheduled stop's time (``tz``: the zone it was read in)."""
-        found = await self.cloud.find_servers(command.server_ids)
+        ``run_at``: a scheduled stop's time (``tz``: the zone it was read in); ``found``: the
+        servers a ``tag:`` selection listed already (not looked up again)."""
+        if found is None:
+            found = await self.cloud.find_servers(command.server_ids)
         preview = await self._store(
             command.server_ids,
             found,

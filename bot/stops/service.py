@@ -20,7 +20,7 @@ import time
 from datetime import UTC, datetime
 
 from bot.blocks.approval import break_glass_alert
-from bot.blocks.notices import cloud_error_message
+from bot.blocks.notices import cloud_error_message, selection_refused_message
 from bot.blocks.policy import directory_down_message, mentions, refused_message
 from bot.blocks.preview import preview_message
 from bot.blocks.schedule import time_refused_message, when_line
@@ -51,6 +51,7 @@ from bot.stops.report import Reports
 from bot.stops.root import Roots
 from bot.stops.schedule_changes import ScheduleChanges
 from bot.stops.schedules import Schedules, run_time
+from bot.stops.select import select
 from bot.stops.settle import Settlements
 from bot.stops.submit import Submissions
 from bot.stops.trail import BOT, Trail, refusal_detail
@@ -75,6 +76,7 @@ class StopService:
         replica: str = "single",
         turns: Turns | None = None,
     ) -> None:
+        self.cloud = cloud
         self.store = store
         self.poster = poster
         self.schedule = schedule
@@ -107,8 +109,18 @@ class StopService:
         self.recoveries = Recoveries(settlements, timing, now, alone=not store.shared)
 
     async def preview(self, command: StopCommand, place: Place) -> None:
-        """Ask the policy, look the servers up and show the requester what would stop, with
-        the buttons (or why they may not)."""
+        """Find what ``tag:`` selects, ask the policy, look the servers up and show the
+        requester what would stop, with the buttons (or why they may not)."""
+        try:
+            selection = await select(self.cloud, command)
+        except CloudError as err:
+            log.warning("listing failed", extra={"error": str(err)})
+            await self.poster.tell(place, cloud_error_message(err, "listing the servers"))
+            return
+        if isinstance(selection, Problem):
+            await self.poster.tell(place, selection_refused_message(selection))
+            return
+        command = selection.command
         named = len(command.server_ids)
         try:
             person, verdict = await self.gate.admit(
@@ -140,7 +152,9 @@ class StopService:
                 return
             run_at = datetime.fromtimestamp(run_time(at), UTC)
         try:
-            shown = await self.previews.prepare(command, place, verdict, run_at, zone)
+            shown = await self.previews.prepare(
+                command, place, verdict, run_at, zone, found=selection.found
+            )
         except CloudError as err:
             log.warning("lookup failed", extra={"error": str(err)})
             await self.poster.tell(place, cloud_error_message(err, "looking up the servers"))

@@ -42,8 +42,8 @@ def test_empty_reason_is_an_error():
 
 
 def test_stop_without_ids():
-    """`stop` alone asks for at least one id."""
-    assert said("stop") == ("`/bms stop` needs at least one server id",)
+    """`stop` alone asks for at least one id or a tag."""
+    assert said("stop") == ("`/bms stop` needs at least one server id or `tag:key=value`",)
 
 
 def test_reason_before_ids_hints_to_put_reason_last():
@@ -68,12 +68,12 @@ def test_up_to_five_bad_tokens_then_a_count():
 
 
 def test_limit_of_ids():
-    """5000 unique ids are fine; 5001 get a clear error; duplicates don't count."""
+    """10,000 unique ids are fine; 10,001 get a clear error; duplicates don't count."""
     many = [str(uuid.UUID(int=i + 1)) for i in range(MAX_IDS + 1)]
     assert len(stop("stop " + " ".join(many[:MAX_IDS] + many[:10])).server_ids) == MAX_IDS
     problems = said("stop " + " ".join(many))
     assert problems == (
-        "5,001 server ids is too many: the limit is 5,000 per request, "
+        "10,001 server ids is too many: the limit is 10,000 per request, "
         "so split them into several requests",
     )
 
@@ -163,3 +163,10 @@ def test_huge_input_gives_a_short_answer(text):
         lines = problem_lines(command)
         assert len(lines) <= 7
         assert sum(len(p) for p in lines) < 2000
+
+
+def test_a_bad_tag_says_how_to_write_one():
+    """`tag:` with no key is named, with the two shapes a tag takes."""
+    (line,) = said("stop tag:=x")
+    assert "`tag:=x`" in line
+    assert "`tag:key=value`" in line

@@ -164,6 +164,23 @@ async def test_find_servers_stops_if_api_ignores_offset(connect):
     assert offsets(handler) == ["1", "2"]
 
 
+async def test_all_servers_pages_to_the_short_page(connect):
+    """Every server of the project, in order, one page of 1000 at a time until a short page."""
+    handler = Recorder(paged_list(2500))
+    servers = await connect(handler).all_servers()
+    assert [s.id for s in servers] == [f"srv-{i:05d}" for i in range(2500)]
+    assert offsets(handler) == ["1", "2", "3"]
+
+
+async def test_all_servers_ends_if_api_ignores_offset(connect):
+    """A list API repeating one full page yields it once and ends."""
+    handler = Recorder(
+        lambda r: httpx.Response(200, json={"servers": [server(i) for i in range(1000)]})
+    )
+    assert len(await connect(handler).all_servers()) == 1000
+    assert offsets(handler) == ["1", "2"]
+
+
 async def test_find_servers_few_ids_uses_single_gets(connect):
     """A few ids: one GET each; 404 and 400 BMS.0040 both mean unknown."""
 

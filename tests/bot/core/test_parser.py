@@ -27,8 +27,9 @@ K = ProblemKind
 def test_usage_line_is_the_documented_one():
     """The usage constant is exactly the documented line."""
     assert USAGE == (
-        "/bms stop <server-id> [<server-id> …] [--soft] [--break-glass] [at <time> | in <duration>]"
-        " [reason: <text>] · /bms schedule · /bms cancel <id> · /bms postpone <id> <time>"
+        "/bms stop <server-id|tag:key=value> […] [--soft] [--break-glass]"
+        " [at <time> | in <duration>] [reason: <text>] · /bms schedule · /bms cancel <id>"
+        " · /bms postpone <id> <time>"
         " · /bms status <job-id> · /bms audit [n] · /bms help"
     )
 
@@ -197,7 +198,7 @@ def test_bad_tokens_beyond_five_are_counted():
 
 
 def test_too_many_ids_is_counted():
-    """5001 unique ids are one problem with the count and the limit."""
+    """10,001 unique ids are one problem with the count and the limit."""
     many = [str(uuid.UUID(int=i + 1)) for i in range(MAX_IDS + 1)]
     assert error("stop " + " ".join(many)).problems == (
         Problem(K.TOO_MANY_IDS, count=MAX_IDS + 1, limit=MAX_IDS),
@@ -216,3 +217,20 @@ async def test_every_job_id_the_parser_accepts_the_client_can_ask_for(job_id):
     command = parse_command(f"status {job_id}")
     assert command == StatusCommand(job_id)
     assert is_job_id(job_id)
+
+
+def test_tags_select_servers_as_typed():
+    """`tag:` selectors keep their case and order, dedupe, and join the ids named."""
+    cmd = parse_command(f"stop tag:env=CI {A} TAG:team tag:env=CI reason: drill")
+    assert isinstance(cmd, StopCommand)
+    assert cmd.tags == ("env=CI", "team")
+    assert cmd.server_ids == (A.lower(),)
+    assert cmd.reason == "drill"
+
+
+@pytest.mark.parametrize("token", ["tag:", "tag:=prod", "tag:env=a\u202e", "tag:" + "k" * 129])
+def test_a_tag_without_a_key_or_with_hidden_characters_is_a_problem(token):
+    """A selector with no key, an invisible character or a key past 128 characters is named."""
+    problems = error(f"stop {token}").problems
+    assert problems[0].kind is K.BAD_TAG
+    assert K.NO_SERVER_IDS not in [p.kind for p in problems]

@@ -59,6 +59,9 @@ class TwinCloud:
     async def find_servers(self, ids: Sequence[str]) -> dict[str, Server]:
         return {i: self.servers[i] for i in ids if i in self.servers}
 
+    async def all_servers(self) -> list[Server]:
+        return list(self.servers.values())
+
     async def submit_stop(self, ids: Sequence[str], *, soft: bool = False) -> StopAccepted:
         return StopAccepted(await self.stop_servers(ids, soft=soft), f"req-{len(self.stop_calls)}")
 
