@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.blocks.message import Message
 from bot.blocks.notices import cloud_error_message, uncertain_submit_message
+from bot.blocks.text import plural
 from bot.bms.errors import CloudError
 from bot.core.lifecycle import ChunkState
 from bot.core.models import Outcome
@@ -33,7 +34,7 @@ class Settlements:
         log.warning(
             "stop rejected", extra={"request": req.id, "chunk": chunk.chunk_no, "error": str(err)}
         )
-        doing = f"stopping {len(chunk.server_ids)} servers"
+        doing = f"stopping {plural(len(chunk.server_ids), 'server')}"
         await thread.say(cloud_error_message(err, doing, stopping=True))
         return settled
 

@@ -29,6 +29,7 @@ async def test_refused_stop_is_said_in_thread(bot: Bot) -> None:
     thread = report_text(bot)
     assert "BMS.0004" in thread
     assert "permission" in thread.lower()
+    assert "stopping 1 server." in thread  # one server, not "1 servers"
     assert bot.sim.stop_calls == []
     assert len([r for r in bot.sim.request_log if r.method == "POST"]) == 1
 
