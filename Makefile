@@ -35,6 +35,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/result_delay.py
 	$(BIN)/python bench/schedule_delay.py
 	$(BIN)/python bench/failover.py
+	$(BIN)/python bench/channel_burst.py
+	$(BIN)/python bench/big_stop.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

@@ -245,9 +245,12 @@ class Poster:
 
         Progress edits (``final`` False) are best effort: skipped when the gate says so, and a
         429 fails them at once and holds back every edit that can wait. A final edit always goes
-        out and waits out a 429: it is the state people will read afterwards.
+        out, when the minute's edit budget has room for it, and waits out a 429: it is the state
+        people will read afterwards.
         """
-        if not self.edits.allow(key, force=final):
+        if final:
+            await self.edits.wait_final(key)
+        elif not self.edits.allow(key):
             return False
         try:
             await self.update(channel, ts, message, best_effort=not final)

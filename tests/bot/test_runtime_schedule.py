@@ -1,4 +1,4 @@
-"""A scheduled stop with the real bot process over loopback: ``/bms stop … in 20s`` with one
+"""A scheduled stop with the real bot process over loopback: ``/bms stop … in 12s`` with one
 reminder gives an announcement, one reminder, one stop call at the time and the results in the
 announcement's thread; killing the bot with ``kill -9`` before the time changes nothing."""
 
@@ -26,20 +26,20 @@ from tests.support.harness import value_of
 from tests.support.slack_text import readable
 
 pytestmark = pytest.mark.slow
-LEAD = 20  # seconds from the command to the stop
+LEAD = 12  # seconds from the command to the stop
 ANNOUNCED = "Scheduled stop of 2 servers"
 
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     async with world_of(
-        tmp_path, stop_seconds=1.0, channel_name="maintenance", BMS_REMINDERS="10s"
+        tmp_path, stop_seconds=1.0, channel_name="maintenance", BMS_REMINDERS="6s"
     ) as w:
         yield w
 
 
 async def schedule(world: World, bot: BotProcess, ids: list[str]) -> str:
-    """``/bms stop <ids> in 20s``, then the Schedule click; the request id."""
+    """``/bms stop <ids> in 12s``, then the Schedule click; the request id."""
     url = world.slack.new_response_url("commands")
     await world.post(
         bot, *slash_command(f"stop {' '.join(ids)} in {LEAD}s reason: patching", response_url=url)
@@ -115,7 +115,7 @@ async def assert_the_whole_life_cycle(
 
 
 async def test_a_scheduled_stop_runs_once_at_its_time(world: World) -> None:
-    """in 20s with BMS_REMINDERS=10s: announcement, one reminder, one stop POST, results."""
+    """in 12s with BMS_REMINDERS=6s: announcement, one reminder, one stop POST, results."""
     servers = world.sim.seed(2)
     ids = [s.id for s in servers]
     bot = await world.start_bot("only")

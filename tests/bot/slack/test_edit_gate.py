@@ -45,3 +45,24 @@ def test_forced_edits_always_go_but_count() -> None:
     clock.now = 200
     assert gate.allow("b")
     assert not gate.allow("c")
+
+
+def test_final_edits_over_the_minute_wait_for_room() -> None:
+    """With the minute full, a final edit's slot is when the oldest edit leaves the window, and
+    the next one after that; none is refused."""
+    clock = ManualClock(0.0)
+    gate = ProgressGate(min_interval=0, per_minute=2, clock=clock)
+    assert gate.allow("a")
+    clock.now = 10
+    assert gate.final_turn("b") == 0
+    assert gate.final_turn("c") == 50  # at 60, when the edit at 0 leaves the minute
+    assert gate.final_turn("d") == 60  # at 70, when the one at 10 does
+    assert not gate.allow("e")  # the slots promised count against progress edits too
+
+
+def test_a_final_edit_waits_out_a_hold() -> None:
+    """After a 429 held edits back, a final edit's slot comes when the hold ends."""
+    clock = ManualClock(0.0)
+    gate = ProgressGate(min_interval=0, per_minute=10, clock=clock)
+    gate.hold(5)
+    assert gate.final_turn("a") == 5
