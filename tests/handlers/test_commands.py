@@ -37,7 +37,7 @@ async def test_bad_token_named_in_ack(bot: Bot) -> None:
     assert ack_problem(response) is None
     text = ack_text(response)
     assert "web-01" in text
-    assert "/bms stop <server-id>" in text.replace("&lt;", "<").replace("&gt;", ">")
+    assert "/bms stop <server-id|tag:key=value>" in text.replace("&lt;", "<").replace("&gt;", ">")
     assert not [r for r in bot.sim.request_log if "baremetalservers" in r.path]
 
 
