@@ -189,12 +189,7 @@ class Poster:
     ) -> str | None:
         """The ts of a message in ``thread_ts``'s thread, posted after ``since``, sharing a file
         named ``filename``; None if there is none. ``SlackFailure`` if Slack cannot say."""
-        oldest = f"{max(0.0, since - LOOKBACK_SECONDS):.6f}"
-        call = self.client.conversations_replies(
-            channel=channel, ts=thread_ts, oldest=oldest, limit=200
-        )
-        response = await slack_call(call)
-        for found in response.get("messages") or []:
+        for found in await self._posted_since(channel, thread_ts, since):
             if any(f.get("name") == filename for f in found.get("files") or []):
                 return str(found["ts"])
         return None
@@ -211,6 +206,20 @@ class Poster:
         """The ts of a message posted after ``since`` (epoch seconds, give or take the clocks)
         in ``channel`` (in ``thread_ts``'s thread) whose metadata is ``event`` with ``payload``
         among its fields; None if Slack has no such message. ``SlackFailure`` if it cannot say."""
+        for found in await self._posted_since(channel, thread_ts, since):
+            metadata = found.get("metadata") or {}
+            fields = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == event and all(
+                fields.get(k) == v for k, v in payload.items()
+            ):
+                return str(found["ts"])
+        return None
+
+    async def _posted_since(
+        self, channel: str, thread_ts: str | None, since: float
+    ) -> list[dict[str, Any]]:
+        """The messages of ``thread_ts``'s thread (or of the channel) from a little before
+        ``since`` on, with their metadata."""
         oldest = f"{max(0.0, since - LOOKBACK_SECONDS):.6f}"
         if thread_ts:
             call = self.client.conversations_replies(
@@ -221,14 +230,7 @@ class Poster:
                 channel=channel, oldest=oldest, limit=200, include_all_metadata=True
             )
         response = await slack_call(call)
-        for found in response.get("messages") or []:
-            metadata = found.get("metadata") or {}
-            fields = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == event and all(
-                fields.get(k) == v for k, v in payload.items()
-            ):
-                return str(found["ts"])
-        return None
+        return list(response.get("messages") or [])
 
     async def update(
         self, channel: str, ts: str, message: Message, *, best_effort: bool = False
