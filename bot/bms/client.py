@@ -52,6 +52,7 @@ FEW_IDS = 5  # up to this many ids, single GETs are cheaper than paging the whol
 GET_CONCURRENCY = 5
 MAX_IN_FLIGHT = 32  # calls on the wire at once, per process
 STOP_SLOTS = 4  # of which kept for stop POSTs
+JOB_SLOTS = 8  # and for job queries, so a paced query goes out on its turn, not behind lookups
 DEFAULT_JOB_QUERIES_PER_MINUTE = 2000.0  # Huawei's job-query limit (reference doc, §5)
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 
@@ -74,10 +75,13 @@ class BmsClient:
         # httpcore's pool spends CPU in proportion to queued x open connections: under a burst
         # (200 commands → 700 lookups) that starves the event loop and delays Slack acks past 3 s.
         # Queue here instead, where waiting costs nothing.
-        self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT - STOP_SLOTS)
+        self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT - STOP_SLOTS - JOB_SLOTS)
         # Stops never queue behind a burst of lookups: a claimed stop must go out at once, or
         # recovery could take its claim for a dead sender's.
         self._stop_slots = asyncio.Semaphore(STOP_SLOTS)
+        # Nor do job queries: one that waited its turn and then waited again for a slot would go
+        # out together with the queries behind it, and a bunch crosses the limit.
+        self._job_slots = asyncio.Semaphore(JOB_SLOTS)
         self.last_date: str | None = None  # the Date header of the last answer, to check clocks
 
     @classmethod
@@ -222,8 +226,20 @@ class BmsClient:
         """The job's status and sub-jobs, within the job-query limit (waiting for a turn)."""
         if not is_job_id(job_id):
             raise ValueError(f"not a job id: {job_id!r}")
-        await self._job_pace.turn()
-        return parse_job(await self._read(f"{self._prefix}/jobs/{job_id}"))
+        path = f"{self._prefix}/jobs/{job_id}"
+        await self._job_pace.turn()  # the first turn is waited outside the retry budget
+        attempts = 0
+
+        async def attempt() -> dict[str, Any]:
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1:  # a retry is one more query against the limit: it takes a turn too
+                await self._job_pace.turn()
+            body, _ = await self._exchange("GET", path, slots=self._job_slots)
+            return body
+
+        body = await retry_call(attempt, self._retry, retry_read, operation=f"GET {path}")
+        return parse_job(body)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -255,11 +271,15 @@ class BmsClient:
         *,
         params: dict[str, str | int] | None = None,
         json: Any = None,
+        slots: asyncio.Semaphore | None = None,
     ) -> tuple[dict[str, Any], str | None]:
-        """``_call``, with the answer's ``X-Request-Id``."""
+        """``_call``, with the answer's ``X-Request-Id``; ``slots`` says which connection slots it
+        waits for (by default the stop POST's own, or the lookups')."""
         started = time.perf_counter()
+        if slots is None:
+            slots = self._stop_slots if method == "POST" else self._in_flight
         try:
-            async with self._stop_slots if method == "POST" else self._in_flight:
+            async with slots:
                 response = await self._http.request(method, path, params=params, json=json)
         except httpx.HTTPError as exc:
             _log(logging.WARNING, started, method, path, error=type(exc).__name__)
