@@ -46,6 +46,12 @@ SLACK_THROTTLED = Counter(
     "Slack answers of 429 (rate limited), whether the client waited them out or not",
     registry=REGISTRY,
 )
+TICKS_SKIPPED = Counter(
+    "bms_bot_scheduler_ticks_skipped_total",
+    "Scheduler ticks skipped because the same job's previous run (a poll waiting its turn at "
+    "Huawei, a long sweep) was still running",
+    registry=REGISTRY,
+)
 LEADER = Gauge(
     "bms_bot_leader", "1 while this replica runs the scheduled work, else 0", registry=REGISTRY
 )

@@ -35,6 +35,28 @@ JOB_DEFAULTS = {
 }
 
 
+# APScheduler's words when a tick finds the job's previous run still going (``max_instances=1``).
+_SKIPPED = 'Execution of job "%s" skipped: maximum number of running instances reached'
+
+
+class _ExpectedSkips(logging.Filter):
+    """A skipped tick is by design here: a poll still waiting its turn within the job-query limit
+    makes the next tick redundant. APScheduler warns of each one, which at a thousand requests
+    in flight is thousands of lines a minute; counted in the metrics and logged at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not (isinstance(record.msg, str) and record.msg.startswith(_SKIPPED)):
+            return True
+        metrics.TICKS_SKIPPED.inc()
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
+_SCHEDULER_LOG = logging.getLogger("apscheduler.scheduler")
+if not any(isinstance(f, _ExpectedSkips) for f in _SCHEDULER_LOG.filters):
+    _SCHEDULER_LOG.addFilter(_ExpectedSkips())
+
+
 class Watcher:
     """Schedules the poll of each submitted request every ``interval`` seconds until told."""
 

@@ -5,10 +5,12 @@ never rings."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 import pytest
 
+from bot import metrics
 from bot.watcher import Watcher
 
 
@@ -154,3 +156,26 @@ async def test_retime_changes_a_polls_interval_from_its_last_poll() -> None:
     await watcher.shutdown()
     assert len(polls) == 2
     assert polls[1] - polls[0] == pytest.approx(0.5, abs=0.1)
+
+
+async def test_a_tick_skipped_behind_a_running_poll_is_counted_not_warned(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A poll still waiting (its turn at Huawei) when its next tick comes: the tick is skipped
+    by design, so no warning is logged for it; the metric counts it."""
+    before = metrics.TICKS_SKIPPED._value.get()
+    release = asyncio.Event()
+
+    async def slow_poll(_: str) -> None:
+        await release.wait()
+
+    watcher = Watcher(interval=0.05)
+    watcher.start(slow_poll, _nothing)
+    watcher.watch("req_slow", first_in=0)
+    with caplog.at_level(logging.DEBUG, logger="apscheduler"):
+        await asyncio.sleep(0.4)
+    release.set()
+    await watcher.shutdown()
+    warned = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warned == [], [r.getMessage() for r in warned]
+    assert metrics.TICKS_SKIPPED._value.get() - before >= 3
