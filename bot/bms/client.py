@@ -49,6 +49,9 @@ logger = logging.getLogger("bot.bms.client")
 
 MAX_PAGE = 1000  # the list API's largest limit
 FEW_IDS = 5  # up to this many ids, single GETs are cheaper than paging the whole project
+# Huawei allows 1,000 single reads a minute and 500 list calls (reference doc, §5): one list page
+# costs as much of the budget as two single GETs.
+GETS_PER_PAGE = 2
 GET_CONCURRENCY = 5
 MAX_IN_FLIGHT = 32  # calls on the wire at once, per process
 STOP_SLOTS = 4  # of which kept for stop POSTs
@@ -72,6 +75,7 @@ class BmsClient:
         self._job_pace = Pace(job_queries_per_minute)
         self._prefix = f"/v1/{quote(project_id, safe='')}"
         self._retry = retry
+        self._project_size: int | None = None  # the last unfiltered list's count
         # httpcore's pool spends CPU in proportion to queued x open connections: under a burst
         # (200 commands → 700 lookups) that starves the event loop and delays Slack acks past 3 s.
         # Queue here instead, where waiting costs nothing.
@@ -131,6 +135,8 @@ class BmsClient:
             raise CloudUnavailable("the server list came back without servers", http_status=200)
         servers = [parse_server(s) for s in raw if isinstance(s, dict) and s.get("id")]
         count = body.get("count")
+        if isinstance(count, int) and name is None and status is None:
+            self._project_size = count
         return (count if isinstance(count, int) else len(servers)), servers
 
     async def get_server(self, server_id: str) -> Server | None:
@@ -151,9 +157,17 @@ class BmsClient:
         wanted = list(dict.fromkeys(ids))
         if not wanted:
             return {}
-        if len(wanted) <= FEW_IDS:
+        if len(wanted) <= self._few_ids():
             return await self._get_each(wanted)
         return await self._scan_for(set(wanted))
+
+    def _few_ids(self) -> int:
+        """Up to how many ids single GETs cost less than a scan of the list may (every page, in
+        the worst case): ``FEW_IDS`` until a listing told the project's size."""
+        if self._project_size is None:
+            return FEW_IDS
+        pages = -(-self._project_size // MAX_PAGE)
+        return max(FEW_IDS, GETS_PER_PAGE * pages)
 
     async def _get_each(self, ids: list[str]) -> dict[str, Server]:
         gate = asyncio.Semaphore(GET_CONCURRENCY)
