@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench._support import summarise
+from bot.ids import MetadataEvent
 from simulator.state import RequestRecord
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_records import Call
@@ -77,3 +78,27 @@ def slack_counts(slack: FakeSlack, calls: list[Call], reqs: list[Tracked]) -> di
     methods = sorted({m for c in per_request.values() for m in c})
     mean = {m: sum(c[m] for c in per_request.values()) / len(reqs) for m in methods}
     return {"mean_per_request": mean, "refused": dict(refused)}
+
+
+def is_first_part(call: Call, request_id: str | None = None) -> bool:
+    """A chat.postMessage Slack accepted carrying part 1 of a request's Results (of
+    ``request_id``, when given), as its metadata says."""
+    meta = call.args.get("metadata")
+    if call.method != "chat.postMessage" or not call.ok or not isinstance(meta, dict):
+        return False
+    payload = meta.get("event_payload") or {}
+    return bool(
+        meta.get("event_type") == MetadataEvent.RESULT_PART.value
+        and payload.get("part") == 1
+        and (request_id is None or payload.get("request_id") == request_id)
+    )
+
+
+def first_parts(slack: FakeSlack) -> dict[str, float]:
+    """Request id -> when its first Results part reached the fake Slack."""
+    out: dict[str, float] = {}
+    for call in slack.calls:
+        if is_first_part(call):
+            request_id = call.args["metadata"]["event_payload"].get("request_id")
+            out.setdefault(str(request_id), call.at)
+    return out

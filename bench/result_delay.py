@@ -38,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._counts import Tracked, bms_counts, slack_counts
+from bench._counts import Tracked, bms_counts, is_first_part, slack_counts
 from bench._support import (
     SHARED_CORES_NOTE,
     environment,
@@ -49,9 +49,8 @@ from bench._support import (
     table,
     write_results,
 )
-from bot.ids import ActionId, MetadataEvent
+from bot.ids import ActionId
 from tests.fakes.slack_api import FakeSlack
-from tests.fakes.slack_records import Call
 from tests.support.harness import Bot, button_value, new_simulator, running_bot
 
 CLOCK_NOTE = (
@@ -84,18 +83,6 @@ async def drive(bot: Bot, req: Tracked, wait: float) -> None:
     if click.status_code != 200:
         raise RuntimeError(f"{req.label}: click answered {click.status_code}")
     req.urls, req.request_id = (url, click_url), request_id
-
-
-def is_first_part(call: Call, request_id: str) -> bool:
-    meta = call.args.get("metadata")
-    if call.method != "chat.postMessage" or not call.ok or not isinstance(meta, dict):
-        return False
-    payload = meta.get("event_payload") or {}
-    return bool(
-        meta.get("event_type") == MetadataEvent.RESULT_PART.value
-        and payload.get("request_id") == request_id
-        and payload.get("part") == 1
-    )
 
 
 def first_part_at(slack: FakeSlack, request_id: str) -> float | None:
