@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/failover.py
 	$(BIN)/python bench/channel_burst.py
 	$(BIN)/python bench/big_stop.py
+	$(BIN)/python bench/in_flight.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info
