@@ -14,6 +14,7 @@ from bot.bms.errors import CloudNotFound, CloudRejected, CloudUnavailable
 from bot.core.lifecycle import ChunkState, RequestState
 from bot.core.parser import StopCommand
 from bot.ids import MetadataEvent
+from bot.rates import spacing
 from bot.slack.poster import NotInChannel, SlackFailure
 from bot.store import Store
 
@@ -416,4 +417,4 @@ async def test_many_jobs_in_flight_are_polled_no_faster_than_the_limit(world: Wo
         await world.service.confirm(ids[-1], ALICE)
     await world.service.sweep()
     await world.service.tick(ids[0])
-    assert world.schedule.every[ids[0]] == pytest.approx(8 * 1.02)
+    assert world.schedule.every[ids[0]] == pytest.approx(8 * spacing(60))
