@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -166,7 +167,7 @@ class BmsClient:
         the worst case): ``FEW_IDS`` until a listing told the project's size."""
         if self._project_size is None:
             return FEW_IDS
-        pages = -(-self._project_size // MAX_PAGE)
+        pages = math.ceil(self._project_size / MAX_PAGE)
         return max(FEW_IDS, GETS_PER_PAGE * pages)
 
     async def _get_each(self, ids: list[str]) -> dict[str, Server]:
