@@ -80,17 +80,15 @@ def slack_counts(slack: FakeSlack, calls: list[Call], reqs: list[Tracked]) -> di
     return {"mean_per_request": mean, "refused": dict(refused)}
 
 
-def is_first_part(call: Call, request_id: str | None = None) -> bool:
-    """A chat.postMessage Slack accepted carrying part 1 of a request's Results (of
-    ``request_id``, when given), as its metadata says."""
+def is_first_part(call: Call) -> bool:
+    """A chat.postMessage Slack accepted carrying part 1 of a request's Results, as its metadata
+    says."""
     meta = call.args.get("metadata")
     if call.method != "chat.postMessage" or not call.ok or not isinstance(meta, dict):
         return False
     payload = meta.get("event_payload") or {}
     return bool(
-        meta.get("event_type") == MetadataEvent.RESULT_PART.value
-        and payload.get("part") == 1
-        and (request_id is None or payload.get("request_id") == request_id)
+        meta.get("event_type") == MetadataEvent.RESULT_PART.value and payload.get("part") == 1
     )
 
 

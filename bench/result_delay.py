@@ -38,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._counts import Tracked, bms_counts, is_first_part, slack_counts
+from bench._counts import Tracked, bms_counts, first_parts, slack_counts
 from bench._support import (
     SHARED_CORES_NOTE,
     environment,
@@ -85,10 +85,6 @@ async def drive(bot: Bot, req: Tracked, wait: float) -> None:
     req.urls, req.request_id = (url, click_url), request_id
 
 
-def first_part_at(slack: FakeSlack, request_id: str) -> float | None:
-    return next((c.at for c in slack.calls if is_first_part(c, request_id)), None)
-
-
 async def settle(bot: Bot, reqs: list[Tracked], wait: float, grace: float) -> int:
     """Wait for every first Results part, then up to ``grace`` s for the bot to finish them all.
 
@@ -99,7 +95,7 @@ async def settle(bot: Bot, reqs: list[Tracked], wait: float, grace: float) -> in
     assert deps is not None  # the runtime is started
     try:
         await bot.slack.wait_for(
-            lambda: all(first_part_at(bot.slack, r.request_id) is not None for r in reqs),
+            lambda: {r.request_id for r in reqs} <= first_parts(bot.slack).keys(),
             timeout=wait,
         )
     except AssertionError:
@@ -113,10 +109,10 @@ async def settle(bot: Bot, reqs: list[Tracked], wait: float, grace: float) -> in
 
 
 def delays(bot: Bot, reqs: list[Tracked]) -> list[float]:
-    jobs = bot.sim.jobs
+    jobs, posts = bot.sim.jobs, first_parts(bot.slack)
     out = []
     for req in reqs:
-        posted = first_part_at(bot.slack, req.request_id)
+        posted = posts.get(req.request_id)
         ends = [jobs[j].end for j in req.job_ids]
         if posted is not None and ends and all(e is not None for e in ends):
             out.append(posted - max(e for e in ends if e is not None))
