@@ -1,6 +1,6 @@
 """The one spacing rule for per-minute limits, shared by the pacer of Huawei's job queries
-(``bot.bms.pace``), the turns of stop calls (``bot.store.pacing``) and the poll intervals
-(``bot.core.clock``)."""
+(``bot.bms.pace``), the turns of stop calls (``bot.store.pacing``), the poll intervals
+(``bot.core.clock``) and the posts in one Slack channel (``bot.slack.pacer``)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ RULES: dict[str, tuple[set[str], set[str]]] = {
     "bot.store": ({"bot.core", "bot.rates", "bot.bms.models"}, {"sqlalchemy", "alembic"}),
     "bot.slack": (
         {"bot.blocks", "bot.ids", "bot.settings", "bot.policy.people", "bot.policy.refs"}
-        | {"bot.metrics"},
+        | {"bot.metrics", "bot.rates"},
         {"slack_sdk", "aiohttp"},
     ),
     "bot.stops": (

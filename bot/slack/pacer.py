@@ -11,7 +11,11 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-POST_INTERVAL_SECONDS = 1.0
+from bot.rates import spacing
+
+# A little under one a second (``bot.rates``): at exactly Slack's rate only the burst is left to
+# absorb a post that a busy loop sent late next to one on time.
+POST_INTERVAL_SECONDS = spacing(60)
 POST_BURST = 3  # Slack allows bursts of an unstated size: stay well inside it
 _MAX_CHANNELS = 1_000
 
