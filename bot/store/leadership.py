@@ -63,6 +63,7 @@ class Leadership:
         self._follow: Follow | None = None
         self._loop: asyncio.Task[None] | None = None
         self._changing: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def start(self, lead: Lead, follow: Follow) -> None:
         """Take the role for the first time (the leader's start-up work is awaited here, as
@@ -91,7 +92,9 @@ class Leadership:
         }
 
     async def _watch(self) -> None:
-        while True:
+        # The flag as well as the cancel: a cancel that lands as a check completes can be lost
+        # (asyncio.wait_for on Python 3.11 did lose them), and stop() would wait here forever.
+        while not self._stopping:
             await asyncio.sleep(self.timeout / 3)
             await self._attempt()
 
@@ -99,7 +102,10 @@ class Leadership:
         """One look: a leader checks its connection, a follower asks for the lock."""
         try:
             if self._conn is not None:
-                await asyncio.wait_for(self._conn.execute(sa.text("SELECT 1")), self.timeout / 5)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                # that arrives as the query completes.
+                async with asyncio.timeout(self.timeout / 5):
+                    await self._conn.execute(sa.text("SELECT 1"))
             else:
                 await self._seek()
         except asyncio.CancelledError:
@@ -109,7 +115,8 @@ class Leadership:
 
     async def _seek(self) -> None:
         assert self._engine is not None
-        conn = await asyncio.wait_for(self._engine.connect(), self.timeout / 3)
+        async with asyncio.timeout(self.timeout / 3):
+            conn = await self._engine.connect()
         try:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             idle, interval = max(1, int(self.timeout / 2)), max(1, int(self.timeout / 10))
@@ -151,6 +158,7 @@ class Leadership:
 
     async def stop(self) -> None:
         """Stop watching and give the lock up (a clean shutdown hands over at once)."""
+        self._stopping = True
         for task in (self._loop, self._changing):
             if task is not None and not task.done():
                 task.cancel()

@@ -134,3 +134,28 @@ async def test_a_follower_never_hears_lead_while_another_holds_the_lock() -> Non
     finally:
         await first.stop()
         await second.stop()
+
+
+@pytest.mark.postgres
+async def test_stop_ends_the_watch_even_if_a_check_loses_the_cancel() -> None:
+    """A check that swallows its cancellation (as ``asyncio.wait_for`` on 3.11 can when the
+    query completes at that moment) cannot keep stop() waiting: the watch ends anyway."""
+    replica = Replica("a")
+    attempt = replica.leadership._attempt
+
+    async def deaf_attempt() -> None:
+        try:
+            await attempt()
+            await asyncio.sleep(0.2)
+        except asyncio.CancelledError:
+            return  # the cancel is lost here, as in the race
+
+    await replica.start()
+    replica.leadership._attempt = deaf_attempt  # type: ignore[method-assign]
+    try:
+        await asyncio.sleep(TIMEOUT / 3 + 0.1)  # the watch is inside a check now
+        stopping = asyncio.create_task(replica.stop())
+        done, _ = await asyncio.wait({stopping}, timeout=TIMEOUT * 2)
+        assert stopping in done, "stop() still waits for a watch that lost its cancel"
+    finally:
+        replica.leadership._attempt = attempt  # type: ignore[method-assign]
